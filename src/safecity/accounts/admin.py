@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from safecity.accounts import services
+from safecity.accounts.models import ApiToken, DeviceKey, Unit, User
+from safecity.core.admin import AuditedAdmin
+
+
+@admin.register(User)
+class OfficerAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg,misc]
+    list_display = ("username", "display_name", "kind", "badge_number", "rank", "unit",
+                    "clearance", "is_active")
+    list_filter = ("kind", "rank", "clearance", "is_active", "groups")
+    search_fields = ("username", "full_name", "badge_number")
+    readonly_fields = ("failed_logins", "locked_until", "last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("kind", "full_name", "email", "phone")}),
+        (_("Officer"), {"fields": ("badge_number", "rank", "unit", "clearance", "groups")}),
+        (_("Status"), {"fields": ("is_active", "is_staff", "failed_logins", "locked_until",
+                                  "last_login", "date_joined")}),
+    )
+
+
+@admin.register(Unit)
+class UnitAdmin(AuditedAdmin):
+    list_display = ("code", "name", "kind", "function", "parent", "city_wide", "ward_code")
+    list_filter = ("kind", "function", "city_wide")
+    search_fields = ("code", "name")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Unit | None = None) -> tuple[str, ...]:
+        # Moving a unit re-parents its whole subtree: not an admin-form edit.
+        return ("path", "parent") if obj is not None else ("path",)
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.unit_create(
+            code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent,
+            function=obj.function, city_wide=obj.city_wide, ward_code=obj.ward_code,
+            actor=request.user,
+        )
+        obj.pk, obj.path = created.pk, created.path
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at",
+                    "last_used_at")
+    readonly_fields = ("prefix", "user", "created_at", "last_used_at")
+    exclude = ("token_hash",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # tokens are made by `safecity token create` or the API, shown once
+
+
+@admin.register(DeviceKey)
+class DeviceKeyAdmin(AuditedAdmin):
+    list_display = ("prefix", "name", "kind", "subject", "unit", "expires_at", "revoked_at",
+                    "last_used_at")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

@@ -1,0 +1,111 @@
+"""Typed readers for settings that come from the environment.
+
+Every knob SafeCity has is read through one of these helpers so that a bad value stops the
+process at start-up with a message naming the variable, instead of surprising someone at 3 a.m.
+A secret may also be given as ``NAME_FILE`` (a path whose contents are the value), the usual way
+container platforms hand out secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
+    environ = os.environ if environ is None else environ
+    value = environ.get(name)
+    file_path = environ.get(f"{name}_FILE")
+    if value is not None and file_path is not None:
+        raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
+    if file_path is not None:
+        try:
+            return Path(file_path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def env_str(name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None,
+            required: bool = False) -> str | None:
+    value = _raw(name, environ)
+    if value is None:
+        if required:
+            raise ImproperlyConfigured(f"{name} must be set.")
+        return default
+    return value
+
+
+def env_bool(name: str, default: bool, *, environ: Mapping[str, str] | None = None) -> bool:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no).")
+
+
+def env_int(name: str, default: int, *, environ: Mapping[str, str] | None = None,
+            minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={number} is below the minimum {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name}={number} is above the maximum {maximum}.")
+    return number
+
+
+def env_list(name: str, default: Sequence[str], *,
+             environ: Mapping[str, str] | None = None) -> list[str]:
+    value = _raw(name, environ)
+    if value is None:
+        return list(default)
+    items = [item.strip() for item in value.split(",")]
+    if any(item == "" for item in items):
+        raise ImproperlyConfigured(f"{name}={value!r} has an empty item in its comma list.")
+    return items
+
+
+def env_choice(name: str, default: str, choices: Sequence[str], *,
+               environ: Mapping[str, str] | None = None) -> str:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}.")
+    return value
+
+
+def env_path(name: str, default: Path, *, environ: Mapping[str, str] | None = None) -> Path:
+    value = _raw(name, environ)
+    return (Path(value) if value is not None else default).expanduser().resolve()
+
+
+def env_url(name: str, default: str | None, schemes: Sequence[str], *,
+            environ: Mapping[str, str] | None = None) -> str | None:
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme not in schemes or not rest:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a URL with one of the schemes {', '.join(schemes)}."
+        )
+    return value

@@ -1,0 +1,73 @@
+"""Live fan-out to the officers' consoles over the WebSocket at ``/ws/ops/``.
+
+``publish`` is called inside a service's transaction and sends only after that transaction
+commits: a console must never show an incident that was rolled back.
+
+Routing: an event belongs to a unit (the station or department that owns the object). Each
+console joins the group of its officer's unit; since an officer sees their unit's subtree, an
+event goes to the owning unit and every ancestor of it (the caller passes that path). The city
+command sees everything because it is the root of every path. ``classification`` and
+``capability`` are checked again by the consumer for each officer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+EVENT_MESSAGE_TYPE = "live.event"
+ALL_GROUP = "ops.all"
+
+
+def unit_group(unit_id: int) -> str:
+    return f"ops.unit.{unit_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"ops.user.{user_id}"
+
+
+def _send(groups: list[str], message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group in groups:
+        try:
+            async_to_sync(layer.group_send)(group, message)
+        except Exception:  # a dropped console update must never break the service that sent it
+            logger.exception("live event %s to %s could not be sent", message.get("event"), group)
+
+
+def publish(
+    event: str,
+    payload: dict[str, Any],
+    *,
+    unit_path: Iterable[int] | None = None,
+    user_ids: Iterable[int] = (),
+    classification: int = 0,
+    capability: str | None = None,
+) -> None:
+    """Queue ``event`` for delivery after the current transaction commits.
+
+    ``unit_path``: ids of the owning unit and its ancestors; ``None`` means city-wide.
+    ``user_ids``: officers addressed directly (e.g. the members of a dispatched unit).
+    """
+    groups = [ALL_GROUP] if unit_path is None else [unit_group(u) for u in unit_path]
+    groups += [user_group(u) for u in user_ids]
+    message = {
+        "type": EVENT_MESSAGE_TYPE,
+        "event": event,
+        "payload": payload,
+        "classification": classification,
+        "capability": capability,
+        "sent_at": timezone.now().isoformat(),
+    }
+    transaction.on_commit(lambda: _send(groups, message), robust=True)

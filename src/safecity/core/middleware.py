@@ -1,0 +1,103 @@
+"""Request-wide concerns: language choice, audit context, and JSON errors under /api/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from safecity.core.api import error_response
+from safecity.core.audit import ClientContext, client_context
+
+Handler = Callable[[HttpRequest], HttpResponse]
+SUPPORTED = {code for code, _ in settings.LANGUAGES}
+
+
+def _client_ip(request: HttpRequest) -> str:
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()[:45]
+    return str(request.META.get("REMOTE_ADDR", ""))[:45]
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the person chose otherwise.
+
+    Pages follow only the language cookie (set by the switch on every page), never the
+    browser's Accept-Language: a police intranet works in Vietnamese whatever the browser
+    says. API clients may ask for English with ``Accept-Language: en``.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in SUPPORTED and request.path.startswith("/api/"):
+            header = request.headers.get("Accept-Language", "")
+            language = header.split(",")[0].split(";")[0].split("-")[0].strip().lower()
+        if language not in SUPPORTED:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        token = client_context.set(ClientContext(ip=_client_ip(request)))
+        try:
+            response = self.get_response(request)
+        finally:
+            client_context.reset(token)
+        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Vary", "Cookie")
+        return response
+
+
+class ApiErrorMiddleware:
+    """Turn Django's HTML error pages under /api/ (unknown path, wrong method, CSRF, body too
+    large) into the API's one error format."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/api/") or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            try:
+                body = json.loads(response.content)
+            except (ValueError, AttributeError):
+                body = None
+            if isinstance(body, dict) and "error" in body:
+                return response
+        if response.status_code >= 500:
+            return error_response(response.status_code, code="internal_error")
+        replaced = error_response(response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                replaced[header] = response[header]
+        return replaced
+
+
+class PageErrorMiddleware:
+    """A service's ``ApplicationError`` raised under a page becomes a readable error page in
+    the person's language (the API turns the same errors into its JSON body)."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.shortcuts import render
+
+        from safecity.core.errors import ApplicationError
+
+        if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
+            return None
+        return render(request, "error.html", {"status": exception.status,
+                                              "message": exception.message},
+                      status=exception.status)

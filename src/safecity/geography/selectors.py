@@ -1,0 +1,69 @@
+"""Reads: wards of a province, a ward by name, the ward containing a point."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import QuerySet
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from safecity.core.text import fold
+from safecity.geography.models import Province, Ward
+
+
+def force_province() -> Province | None:
+    return Province.objects.filter(code=settings.SAFECITY_PROVINCE_CODE).first()
+
+
+def wards_of(province_code: int, *, query: str = "") -> QuerySet[Ward]:
+    wards = Ward.objects.filter(province_id=province_code)
+    if query:
+        wards = wards.filter(search_key__contains=fold(query))
+    return wards.order_by("name")
+
+
+@dataclass
+class _Locator:
+    tree: STRtree
+    codes: list[int]
+    shapes: list[BaseGeometry]
+
+
+_locator: _Locator | None = None
+_locator_lock = threading.Lock()
+
+
+def ward_locator_reset() -> None:
+    global _locator
+    with _locator_lock:
+        _locator = None
+
+
+def _build_locator() -> _Locator:
+    codes, shapes = [], []
+    for code, boundary in Ward.objects.filter(boundary__isnull=False).values_list(
+            "code", "boundary"):
+        codes.append(code)
+        shapes.append(shape(boundary))
+    return _Locator(tree=STRtree(shapes), codes=codes, shapes=shapes)
+
+
+def ward_at(lat: float, lon: float) -> Ward | None:
+    """The ward whose boundary contains the point, or ``None`` outside every known boundary.
+
+    The boundaries are indexed once per process (an R-tree over 168 polygons for HCMC).
+    """
+    global _locator
+    if _locator is None:
+        with _locator_lock:
+            if _locator is None:
+                _locator = _build_locator()
+    locator = _locator
+    point = Point(lon, lat)
+    for index in locator.tree.query(point, predicate="intersects"):
+        return Ward.objects.filter(code=locator.codes[int(index)]).first()
+    return None

@@ -1,0 +1,253 @@
+"""SafeCity settings: the one place every knob is read, always from the environment.
+
+The README's "Configuration" table documents each variable; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from safecity.core.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    env_url,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = PACKAGE_DIR.parent.parent
+
+SAFECITY_ENV = env_choice("SAFECITY_ENV", "development", ["development", "production"])
+PRODUCTION = SAFECITY_ENV == "production"
+
+DATA_DIR = env_path("SAFECITY_DATA_DIR", Path.cwd() / "var")
+
+_secret = env_str("SECRET_KEY", required=PRODUCTION)
+if _secret is None:
+    # Development only: a stable per-data-directory key so sessions survive restarts.
+    _key_file = DATA_DIR / "secret_key"
+    if _key_file.exists():
+        _secret = _key_file.read_text(encoding="utf-8").strip()
+    else:
+        import secrets
+
+        _secret = secrets.token_urlsafe(50)
+        try:
+            DATA_DIR.mkdir(parents=True, exist_ok=True)
+            _key_file.write_text(_secret, encoding="utf-8")
+            _key_file.chmod(0o600)
+        except OSError:
+            pass
+elif PRODUCTION and len(_secret) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters in production.")
+SECRET_KEY = _secret
+
+DEBUG = env_bool("SAFECITY_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("SAFECITY_DEBUG cannot be on when SAFECITY_ENV=production.")
+
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "safecity.core",
+    "safecity.accounts",
+    "safecity.geography",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "safecity.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "safecity.core.middleware.ApiErrorMiddleware",
+    "safecity.core.middleware.PageErrorMiddleware",
+]
+
+ROOT_URLCONF = "safecity.urls"
+ASGI_APPLICATION = "safecity.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "safecity.core.context_processors.safecity",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# The embedded default is one SQLite file in WAL mode. IMMEDIATE transactions take the write
+# lock when a transaction starts, so two concurrent writers queue (for up to busy_timeout)
+# instead of one failing with "database is locked" half-way through.
+_SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL;"
+        "PRAGMA synchronous=NORMAL;"
+        "PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=20000;"
+    ),
+}
+DATABASE_URL = env_url(
+    "DATABASE_URL", None, ["sqlite", "postgres", "postgresql", "pgsql"]
+)
+if DATABASE_URL is None:
+    _default_db: dict[str, object] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "safecity.sqlite3",
+        "OPTIONS": dict(_SQLITE_OPTIONS),
+        "TEST": {"NAME": DATA_DIR / "test-safecity.sqlite3"},
+    }
+else:
+    _default_db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
+    if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+        _default_db["OPTIONS"] = dict(_SQLITE_OPTIONS)
+    else:
+        _default_db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _default_db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Live updates and cache -----------------------------------------------------------------
+REDIS_URL = env_url("REDIS_URL", None, ["redis", "rediss", "unix"])
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "safecity"},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "safecity",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background jobs ------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env_choice(
+            "SAFECITY_TASK_BACKEND",
+            "django_tasks_db.DatabaseBackend",
+            ["django_tasks_db.DatabaseBackend", "django_tasks.backends.immediate.ImmediateBackend"],
+        ),
+    }
+}
+
+# --- Accounts and security ------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "ops:home"
+LOGOUT_REDIRECT_URL = "public:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SAFECITY_MFA_REQUIRED = env_bool("SAFECITY_MFA_REQUIRED", PRODUCTION)
+SAFECITY_LOGIN_MAX_FAILURES = env_int("SAFECITY_LOGIN_MAX_FAILURES", 5, minimum=1, maximum=100)
+SAFECITY_LOGIN_LOCK_MINUTES = env_int("SAFECITY_LOGIN_LOCK_MINUTES", 15, minimum=1)
+SAFECITY_TOKEN_DAYS = env_int("SAFECITY_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+SAFECITY_DEMO_PASSWORD = env_str("SAFECITY_DEMO_PASSWORD", "safecity-demo")
+SAFECITY_PROVINCE_CODE = env_int("SAFECITY_PROVINCE_CODE", 79, minimum=1, maximum=99)
+SAFECITY_API_RATE_ANON = env_str("SAFECITY_API_RATE_ANON", "60/m")
+SAFECITY_API_RATE_USER = env_str("SAFECITY_API_RATE_USER", "1200/m")
+OTP_TOTP_ISSUER = "SafeCity"
+
+_https = env_bool("SAFECITY_HTTPS", PRODUCTION)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_SSL_REDIRECT = _https
+SECURE_HSTS_SECONDS = env_int("SAFECITY_HSTS_SECONDS", 31536000 if _https else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
+SECURE_HSTS_PRELOAD = _https
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env_bool("SAFECITY_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SAFECITY_SESSION_HOURS", 12, minimum=1) * 3600
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Languages and time ---------------------------------------------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "safecity_language"
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+NOTIFY_OUTBOX = DATA_DIR / "outbox"
+
+# --- Notifications --------------------------------------------------------------------------
+SAFECITY_NOTIFY_BACKENDS = {
+    "sms": env_str("SAFECITY_SMS_BACKEND", "safecity.core.notify.FileBackend"),
+    "email": env_str("SAFECITY_EMAIL_BACKEND", "safecity.core.notify.FileBackend"),
+    "push": env_str("SAFECITY_PUSH_BACKEND", "safecity.core.notify.FileBackend"),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("SAFECITY_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

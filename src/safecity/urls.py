@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from safecity.api import api
+
+admin.site.site_header = "SafeCity"
+admin.site.site_title = "SafeCity"
+
+urlpatterns = [
+    path("", include("safecity.core.urls")),
+    path("accounts/", include("safecity.accounts.urls")),
+    path("ops/", include("safecity.accounts.ops_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

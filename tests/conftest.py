@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from safecity.accounts.models import Unit, User
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Each test writes uploads and the notification outbox into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.NOTIFY_OUTBOX = tmp_path / "outbox"
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_throttle(settings: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def city(db: None) -> Unit:
+    return factories.force()
+
+
+@pytest.fixture
+def command_centre(city: Unit) -> Unit:
+    return factories.unit(name="Trung tâm Chỉ huy", kind=Unit.Kind.COMMAND, parent=city,
+                          city_wide=True)
+
+
+@pytest.fixture
+def station(city: Unit) -> Unit:
+    return factories.unit(name="Công an phường Sài Gòn", parent=city)
+
+
+@pytest.fixture
+def other_station(city: Unit) -> Unit:
+    return factories.unit(name="Công an phường Bến Thành", parent=city)
+
+
+@pytest.fixture
+def minh(command_centre: Unit) -> User:
+    """Minh, a dispatcher at the command centre."""
+    return factories.officer(username="minh", unit_=command_centre, roles=["dispatcher"],
+                             full_name="Nguyễn Văn Minh")
+
+
+@pytest.fixture
+def hung(station: Unit) -> User:
+    """Hùng, a patrol officer at the Sài Gòn ward station."""
+    return factories.officer(username="hung", unit_=station, roles=["patrol_officer"],
+                             full_name="Võ Văn Hùng")
+
+
+@pytest.fixture
+def lan(db: None) -> User:
+    """Lan, a citizen with an account."""
+    return factories.citizen(username="lan", full_name="Trương Thị Lan")
+
+
+@pytest.fixture
+def thu(city: Unit) -> User:
+    """Thu, an auditor."""
+    return factories.officer(username="thu", unit_=city, roles=["auditor"],
+                             full_name="Ngô Thị Thu")
+
+
+def bearer(client: Client, user: User) -> dict[str, str]:
+    from safecity.accounts.services import token_create
+
+    _token, raw = token_create(user=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
