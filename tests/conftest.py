@@ -33,8 +33,9 @@ def city(db: None) -> Unit:
 
 @pytest.fixture
 def command_centre(city: Unit) -> Unit:
-    return factories.unit(name="Trung tâm Chỉ huy", kind=Unit.Kind.COMMAND, parent=city,
-                          city_wide=True)
+    return factories.unit(
+        name="Trung tâm Chỉ huy", kind=Unit.Kind.COMMAND, parent=city, city_wide=True
+    )
 
 
 @pytest.fixture
@@ -50,15 +51,17 @@ def other_station(city: Unit) -> Unit:
 @pytest.fixture
 def minh(command_centre: Unit) -> User:
     """Minh, a dispatcher at the command centre."""
-    return factories.officer(username="minh", unit_=command_centre, roles=["dispatcher"],
-                             full_name="Nguyễn Văn Minh")
+    return factories.officer(
+        username="minh", unit_=command_centre, roles=["dispatcher"], full_name="Nguyễn Văn Minh"
+    )
 
 
 @pytest.fixture
 def hung(station: Unit) -> User:
     """Hùng, a patrol officer at the Sài Gòn ward station."""
-    return factories.officer(username="hung", unit_=station, roles=["patrol_officer"],
-                             full_name="Võ Văn Hùng")
+    return factories.officer(
+        username="hung", unit_=station, roles=["patrol_officer"], full_name="Võ Văn Hùng"
+    )
 
 
 @pytest.fixture
@@ -70,8 +73,7 @@ def lan(db: None) -> User:
 @pytest.fixture
 def thu(city: Unit) -> User:
     """Thu, an auditor."""
-    return factories.officer(username="thu", unit_=city, roles=["auditor"],
-                             full_name="Ngô Thị Thu")
+    return factories.officer(username="thu", unit_=city, roles=["auditor"], full_name="Ngô Thị Thu")
 
 
 def bearer(client: Client, user: User) -> dict[str, str]:

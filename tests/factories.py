@@ -13,11 +13,24 @@ PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
 
 
-def unit(*, name: str = "", kind: str = Unit.Kind.STATION, parent: Unit | None = None,
-         city_wide: bool = False, code: str = "", **kwargs: Any) -> Unit:
+def unit(
+    *,
+    name: str = "",
+    kind: str = Unit.Kind.STATION,
+    parent: Unit | None = None,
+    city_wide: bool = False,
+    code: str = "",
+    **kwargs: Any,
+) -> Unit:
     number = next(_seq)
-    return services.unit_create(code=code or f"U{number:05d}", name=name or f"Unit {number}",
-                                kind=kind, parent=parent, city_wide=city_wide, **kwargs)
+    return services.unit_create(
+        code=code or f"U{number:05d}",
+        name=name or f"Unit {number}",
+        kind=kind,
+        parent=parent,
+        city_wide=city_wide,
+        **kwargs,
+    )
 
 
 def force() -> Unit:
@@ -25,18 +38,32 @@ def force() -> Unit:
     return unit(name="Công an Thành phố Hồ Chí Minh", kind=Unit.Kind.FORCE, city_wide=True)
 
 
-def officer(*, username: str = "", unit_: Unit | None = None, roles: list[str] | None = None,
-            clearance: int = Clearance.UNCLASSIFIED, password: str = PASSWORD,
-            full_name: str = "", **kwargs: Any) -> User:
+def officer(
+    *,
+    username: str = "",
+    unit_: Unit | None = None,
+    roles: list[str] | None = None,
+    clearance: int = Clearance.UNCLASSIFIED,
+    password: str = PASSWORD,
+    full_name: str = "",
+    **kwargs: Any,
+) -> User:
     number = next(_seq)
     return services.officer_create(
-        username=username or f"officer{number}", password=password,
-        unit=unit_ or unit(), roles=roles or [], clearance=clearance,
-        full_name=full_name or f"Officer {number}", **kwargs,
+        username=username or f"officer{number}",
+        password=password,
+        unit=unit_ or unit(),
+        roles=roles or [],
+        clearance=clearance,
+        full_name=full_name or f"Officer {number}",
+        **kwargs,
     )
 
 
 def citizen(*, username: str = "", password: str = PASSWORD, full_name: str = "") -> User:
     number = next(_seq)
-    return services.citizen_create(username=username or f"citizen{number}", password=password,
-                                   full_name=full_name or f"Citizen {number}")
+    return services.citizen_create(
+        username=username or f"citizen{number}",
+        password=password,
+        full_name=full_name or f"Citizen {number}",
+    )

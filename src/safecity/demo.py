@@ -23,10 +23,12 @@ Say = Callable[[str], None]
 DEPARTMENTS = (
     # (code suffix, name, function)
     ("PC08", "Phòng Cảnh sát giao thông", Unit.Function.TRAFFIC),
-    ("PC06", "Phòng Cảnh sát quản lý hành chính về trật tự xã hội",
-     Unit.Function.ADMINISTRATIVE),
-    ("A05", "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao",
-     Unit.Function.CYBER),
+    ("PC06", "Phòng Cảnh sát quản lý hành chính về trật tự xã hội", Unit.Function.ADMINISTRATIVE),
+    (
+        "A05",
+        "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao",
+        Unit.Function.CYBER,
+    ),
     ("PC02", "Phòng Cảnh sát hình sự", Unit.Function.CRIMINAL),
     ("PC07", "Phòng Cảnh sát phòng cháy, chữa cháy và cứu nạn, cứu hộ", Unit.Function.FIRE),
     ("PK02", "Trung đoàn Cảnh sát cơ động (lực lượng 363)", Unit.Function.RAPID_RESPONSE),
@@ -48,22 +50,34 @@ DEMO_ACCOUNTS = (
     DemoAccount("admin", "Trần Quốc Bảo", "", ("system_administrator",), is_staff=True),
     DemoAccount("calltaker", "Lê Thị Mai", "TTCH", ("call_taker",), rank=Rank.SENIOR_SERGEANT),
     DemoAccount("dispatcher", "Nguyễn Văn Minh", "TTCH", ("dispatcher",)),
-    DemoAccount("commander", "Phạm Đức Thắng", "", ("commander",), rank=Rank.COLONEL,
-                clearance=Clearance.SECRET),
-    DemoAccount("patrol1", "Võ Văn Hùng", "STATION", ("patrol_officer",),
-                rank=Rank.SERGEANT),
-    DemoAccount("investigator", "Đặng Thị Hoà", "PC02", ("investigator",), rank=Rank.MAJOR,
-                clearance=Clearance.CONFIDENTIAL),
+    DemoAccount(
+        "commander",
+        "Phạm Đức Thắng",
+        "",
+        ("commander",),
+        rank=Rank.COLONEL,
+        clearance=Clearance.SECRET,
+    ),
+    DemoAccount("patrol1", "Võ Văn Hùng", "STATION", ("patrol_officer",), rank=Rank.SERGEANT),
+    DemoAccount(
+        "investigator",
+        "Đặng Thị Hoà",
+        "PC02",
+        ("investigator",),
+        rank=Rank.MAJOR,
+        clearance=Clearance.CONFIDENTIAL,
+    ),
     DemoAccount("publisher", "Huỳnh Ngọc Lan", "TTCH", ("alert_publisher",)),
-    DemoAccount("cameraop", "Bùi Thanh Tùng", "PC08", ("camera_operator",),
-                rank=Rank.FIRST_LIEUTENANT),
+    DemoAccount(
+        "cameraop", "Bùi Thanh Tùng", "PC08", ("camera_operator",), rank=Rank.FIRST_LIEUTENANT
+    ),
     DemoAccount("auditor", "Ngô Thị Thu", "", ("auditor",), rank=Rank.LIEUTENANT_COLONEL),
 )
 DEMO_STATION_WARD = "Phường Sài Gòn"
 
 
 def station_name(ward: Ward) -> str:
-    """"Phường Sài Gòn" → "Công an phường Sài Gòn" (the division word in lower case)."""
+    """ "Phường Sài Gòn" → "Công an phường Sài Gòn" (the division word in lower case)."""
     return f"Công an {ward.division_type} {ward.short_name}"
 
 
@@ -73,19 +87,34 @@ def units_load(say: Say) -> dict[str, Unit]:
     if province is None:
         raise RuntimeError(f"province {settings.SAFECITY_PROVINCE_CODE} is not loaded")
     prefix = f"CA{province.code:02d}"
-    force = accounts.unit_ensure(code=prefix, name=f"Công an {province.name}",
-                                 kind=Unit.Kind.FORCE, city_wide=True)
+    force = accounts.unit_ensure(
+        code=prefix, name=f"Công an {province.name}", kind=Unit.Kind.FORCE, city_wide=True
+    )
     units = {"": force}
-    units["TTCH"] = accounts.unit_ensure(code=f"{prefix}-TTCH", name="Trung tâm Chỉ huy",
-                                         kind=Unit.Kind.COMMAND, parent=force, city_wide=True)
+    units["TTCH"] = accounts.unit_ensure(
+        code=f"{prefix}-TTCH",
+        name="Trung tâm Chỉ huy",
+        kind=Unit.Kind.COMMAND,
+        parent=force,
+        city_wide=True,
+    )
     for suffix, name, function in DEPARTMENTS:
-        units[suffix] = accounts.unit_ensure(code=f"{prefix}-{suffix}", name=name,
-                                             kind=Unit.Kind.DEPARTMENT, parent=force,
-                                             function=function)
+        units[suffix] = accounts.unit_ensure(
+            code=f"{prefix}-{suffix}",
+            name=name,
+            kind=Unit.Kind.DEPARTMENT,
+            parent=force,
+            function=function,
+        )
     stations = 0
     for ward in geography_selectors.wards_of(province.code):
-        unit = accounts.unit_ensure(code=f"{prefix}-W{ward.code:05d}", name=station_name(ward),
-                                    kind=Unit.Kind.STATION, parent=force, ward_code=ward.code)
+        unit = accounts.unit_ensure(
+            code=f"{prefix}-W{ward.code:05d}",
+            name=station_name(ward),
+            kind=Unit.Kind.STATION,
+            parent=force,
+            ward_code=ward.code,
+        )
         stations += 1
         if ward.name == DEMO_STATION_WARD:
             units["STATION"] = unit
@@ -100,14 +129,23 @@ def accounts_load(units: dict[str, Unit], password: str, say: Say) -> None:
         if User.objects.filter(username=account.username).exists():
             continue
         accounts.officer_create(
-            username=account.username, password=password, unit=units[account.unit],
-            full_name=account.full_name, badge_number=f"{units[''].code}-{number:04d}",
-            rank=account.rank, roles=list(account.roles), clearance=account.clearance,
+            username=account.username,
+            password=password,
+            unit=units[account.unit],
+            full_name=account.full_name,
+            badge_number=f"{units[''].code}-{number:04d}",
+            rank=account.rank,
+            roles=list(account.roles),
+            clearance=account.clearance,
             is_staff=account.is_staff,
         )
     if not User.objects.filter(username="citizen1").exists():
-        accounts.citizen_create(username="citizen1", password=password,
-                                full_name="Trương Thị Ngọc", phone="+84901234567")
+        accounts.citizen_create(
+            username="citizen1",
+            password=password,
+            full_name="Trương Thị Ngọc",
+            phone="+84901234567",
+        )
 
 
 def demo_load(say: Say = print) -> None:

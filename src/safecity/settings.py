@@ -129,9 +129,7 @@ _SQLITE_OPTIONS = {
         "PRAGMA busy_timeout=20000;"
     ),
 }
-DATABASE_URL = env_url(
-    "DATABASE_URL", None, ["sqlite", "postgres", "postgresql", "pgsql"]
-)
+DATABASE_URL = env_url("DATABASE_URL", None, ["sqlite", "postgres", "postgresql", "pgsql"])
 if DATABASE_URL is None:
     _default_db: dict[str, object] = {
         "ENGINE": "django.db.backends.sqlite3",
@@ -186,8 +184,10 @@ LOGIN_REDIRECT_URL = "ops:home"
 LOGOUT_REDIRECT_URL = "public:home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

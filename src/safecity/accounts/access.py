@@ -25,8 +25,11 @@ M = TypeVar("M", bound=Model)
 
 
 def is_officer(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and getattr(user, "kind", "") == \
-        User.Kind.OFFICER and bool(user.is_active)
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and getattr(user, "kind", "") == User.Kind.OFFICER
+        and bool(user.is_active)
+    )
 
 
 def require_officer(user: Any) -> User:
@@ -43,8 +46,9 @@ def require_capability(user: Any, capability: str, *, audit_action: str = "") ->
     """Raise ``Forbidden`` unless the officer's roles grant ``capability``."""
     if not has_capability(user, capability):
         if audit_action:
-            audit.record(audit_action, actor=user, outcome="denied",
-                         detail={"capability": capability})
+            audit.record(
+                audit_action, actor=user, outcome="denied", detail={"capability": capability}
+            )
         raise Forbidden()
     return user  # type: ignore[no-any-return]
 
@@ -76,8 +80,13 @@ def clearance_filter(user: User, classification_field: str) -> Q:
     return Q(**{f"{classification_field}__lte": user.clearance if is_officer(user) else -1})
 
 
-def scoped(user: User, queryset: QuerySet[M], *, unit_field: str = "unit",
-           classification_field: str | None = None) -> QuerySet[M]:
+def scoped(
+    user: User,
+    queryset: QuerySet[M],
+    *,
+    unit_field: str = "unit",
+    classification_field: str | None = None,
+) -> QuerySet[M]:
     """Every object of ``queryset`` the officer may see."""
     query = scope_filter(user, unit_field)
     if classification_field:
@@ -85,12 +94,19 @@ def scoped(user: User, queryset: QuerySet[M], *, unit_field: str = "unit",
     return queryset.filter(query)
 
 
-def access_scoped(user: User, queryset: QuerySet[M], pk: Any, *, unit_field: str = "unit",
-                  classification_field: str | None = None) -> M:
+def access_scoped(
+    user: User,
+    queryset: QuerySet[M],
+    pk: Any,
+    *,
+    unit_field: str = "unit",
+    classification_field: str | None = None,
+) -> M:
     """The one object ``pk`` if the officer may see it, else ``NotFound``."""
     try:
-        return scoped(user, queryset, unit_field=unit_field,
-                      classification_field=classification_field).get(pk=pk)
+        return scoped(
+            user, queryset, unit_field=unit_field, classification_field=classification_field
+        ).get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
@@ -102,6 +118,7 @@ def in_scope(user: User, unit: Unit) -> bool:
 
 
 # --- Look-ups for the accounts app's own objects ----------------------------------------------
+
 
 def access_unit(user: User, unit_id: Any) -> Unit:
     require_officer(user)

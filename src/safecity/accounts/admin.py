@@ -14,8 +14,16 @@ from safecity.core.admin import AuditedAdmin
 
 @admin.register(User)
 class OfficerAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg,misc]
-    list_display = ("username", "display_name", "kind", "badge_number", "rank", "unit",
-                    "clearance", "is_active")
+    list_display = (
+        "username",
+        "display_name",
+        "kind",
+        "badge_number",
+        "rank",
+        "unit",
+        "clearance",
+        "is_active",
+    )
     list_filter = ("kind", "rank", "clearance", "is_active", "groups")
     search_fields = ("username", "full_name", "badge_number")
     readonly_fields = ("failed_logins", "locked_until", "last_login", "date_joined")
@@ -23,8 +31,19 @@ class OfficerAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg,misc]
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("kind", "full_name", "email", "phone")}),
         (_("Officer"), {"fields": ("badge_number", "rank", "unit", "clearance", "groups")}),
-        (_("Status"), {"fields": ("is_active", "is_staff", "failed_logins", "locked_until",
-                                  "last_login", "date_joined")}),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "failed_logins",
+                    "locked_until",
+                    "last_login",
+                    "date_joined",
+                )
+            },
+        ),
     )
 
 
@@ -43,8 +62,13 @@ class UnitAdmin(AuditedAdmin):
             super().save_model(request, obj, form, change)
             return
         created = services.unit_create(
-            code=obj.code, name=obj.name, kind=obj.kind, parent=obj.parent,
-            function=obj.function, city_wide=obj.city_wide, ward_code=obj.ward_code,
+            code=obj.code,
+            name=obj.name,
+            kind=obj.kind,
+            parent=obj.parent,
+            function=obj.function,
+            city_wide=obj.city_wide,
+            ward_code=obj.ward_code,
             actor=request.user,
         )
         obj.pk, obj.path = created.pk, created.path
@@ -52,8 +76,15 @@ class UnitAdmin(AuditedAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at",
-                    "last_used_at")
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     readonly_fields = ("prefix", "user", "created_at", "last_used_at")
     exclude = ("token_hash",)
 
@@ -63,8 +94,16 @@ class ApiTokenAdmin(AuditedAdmin):
 
 @admin.register(DeviceKey)
 class DeviceKeyAdmin(AuditedAdmin):
-    list_display = ("prefix", "name", "kind", "subject", "unit", "expires_at", "revoked_at",
-                    "last_used_at")
+    list_display = (
+        "prefix",
+        "name",
+        "kind",
+        "subject",
+        "unit",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
     readonly_fields = ("prefix", "created_at", "created_by", "last_used_at")
     exclude = ("key_hash",)
 

@@ -35,8 +35,9 @@ def my_token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[s
     user = require_officer(_user(request))
     if payload.days is not None and not 1 <= payload.days <= 3650:
         raise InvalidInput(fields={"days": [_("Between 1 and 3650 days.")]})
-    token, raw = services.token_create(user=user, name=payload.name[:100], days=payload.days,
-                                       actor=user)
+    token, raw = services.token_create(
+        user=user, name=payload.name[:100], days=payload.days, actor=user
+    )
     out = TokenOut.from_orm(token).dict()
     return 201, {**out, "token": raw}
 

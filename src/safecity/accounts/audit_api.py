@@ -59,7 +59,11 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilter]) -> dict[str, A
     if filters.before_seq:
         rows = rows.filter(seq__lt=filters.before_seq)
     page = list(rows[: filters.limit])
-    audit.record("audit.read", actor=user, object_type="audit",
-                 detail={k: str(v) for k, v in data.items() if v})
+    audit.record(
+        "audit.read",
+        actor=user,
+        object_type="audit",
+        detail={k: str(v) for k, v in data.items() if v},
+    )
     next_seq = page[-1].seq if len(page) == filters.limit else None
     return {"results": page, "next_before_seq": next_seq}

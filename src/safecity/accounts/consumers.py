@@ -65,5 +65,10 @@ class OpsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         capability = message.get("capability")
         if capability and capability not in self.capabilities:
             return
-        await self.send_json({"event": message["event"], "payload": message["payload"],
-                              "sent_at": message.get("sent_at")})
+        await self.send_json(
+            {
+                "event": message["event"],
+                "payload": message["payload"],
+                "sent_at": message.get("sent_at"),
+            }
+        )

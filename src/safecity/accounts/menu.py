@@ -30,40 +30,76 @@ class MenuItem:
 
 
 MENU: tuple[MenuItem, ...] = (
-    MenuItem("incidents", _("Incident queue"),
-             _("Citizen reports and 113/114 calls as incidents, live."),
-             ("accounts.take_calls", "accounts.dispatch_units", "accounts.command_operations"),
-             "incidents:queue", _("emergency reports")),
-    MenuItem("console", _("Dispatch console"),
-             _("Recommend and assign patrol units; status timers."),
-             ("accounts.dispatch_units", "accounts.command_operations"),
-             "dispatch:console", _("command and dispatch")),
-    MenuItem("my_unit", _("My unit"),
-             _("Current assignment, status buttons, location sharing."),
-             ("accounts.work_patrol", "accounts.work_traffic"),
-             "dispatch:my_unit", _("command and dispatch")),
-    MenuItem("map", _("Digital map"),
-             _("Incidents, units, wards, hotspots and cameras on one map."),
-             ("accounts.dispatch_units", "accounts.command_operations", "accounts.take_calls"),
-             "map:map", _("command and dispatch")),
-    MenuItem("records", _("Integrated database"),
-             _("Persons, vehicles, phones and cases; every look is logged with its purpose."),
-             ("accounts.read_records", "accounts.investigate"),
-             "records:search", _("integrated database")),
-    MenuItem("cameras", _("Cameras and watchlists"),
-             _("Plate reads, watchlist hits, vehicle trace."),
-             ("accounts.operate_cameras", "accounts.investigate"),
-             "cameras:home", _("smart cameras")),
-    MenuItem("alerts", _("Public warnings"),
-             _("Compose, approve and publish CAP warnings to citizens."),
-             ("accounts.publish_alerts", "accounts.approve_alerts"),
-             "alerts:list", _("emergency reports")),
-    MenuItem("audit", _("Audit trail"),
-             _("Every change, log-in and sensitive read, hash-chained."),
-             ("accounts.view_audit",), "ops:audit"),
-    MenuItem("admin", _("Accounts and units"),
-             _("Officers, roles, units, tokens and device keys."),
-             ("accounts.manage_accounts",), "admin:index"),
+    MenuItem(
+        "incidents",
+        _("Incident queue"),
+        _("Citizen reports and 113/114 calls as incidents, live."),
+        ("accounts.take_calls", "accounts.dispatch_units", "accounts.command_operations"),
+        "incidents:queue",
+        _("emergency reports"),
+    ),
+    MenuItem(
+        "console",
+        _("Dispatch console"),
+        _("Recommend and assign patrol units; status timers."),
+        ("accounts.dispatch_units", "accounts.command_operations"),
+        "dispatch:console",
+        _("command and dispatch"),
+    ),
+    MenuItem(
+        "my_unit",
+        _("My unit"),
+        _("Current assignment, status buttons, location sharing."),
+        ("accounts.work_patrol", "accounts.work_traffic"),
+        "dispatch:my_unit",
+        _("command and dispatch"),
+    ),
+    MenuItem(
+        "map",
+        _("Digital map"),
+        _("Incidents, units, wards, hotspots and cameras on one map."),
+        ("accounts.dispatch_units", "accounts.command_operations", "accounts.take_calls"),
+        "map:map",
+        _("command and dispatch"),
+    ),
+    MenuItem(
+        "records",
+        _("Integrated database"),
+        _("Persons, vehicles, phones and cases; every look is logged with its purpose."),
+        ("accounts.read_records", "accounts.investigate"),
+        "records:search",
+        _("integrated database"),
+    ),
+    MenuItem(
+        "cameras",
+        _("Cameras and watchlists"),
+        _("Plate reads, watchlist hits, vehicle trace."),
+        ("accounts.operate_cameras", "accounts.investigate"),
+        "cameras:home",
+        _("smart cameras"),
+    ),
+    MenuItem(
+        "alerts",
+        _("Public warnings"),
+        _("Compose, approve and publish CAP warnings to citizens."),
+        ("accounts.publish_alerts", "accounts.approve_alerts"),
+        "alerts:list",
+        _("emergency reports"),
+    ),
+    MenuItem(
+        "audit",
+        _("Audit trail"),
+        _("Every change, log-in and sensitive read, hash-chained."),
+        ("accounts.view_audit",),
+        "ops:audit",
+    ),
+    MenuItem(
+        "admin",
+        _("Accounts and units"),
+        _("Officers, roles, units, tokens and device keys."),
+        ("accounts.manage_accounts",),
+        "admin:index",
+    ),
 )
 
 
@@ -72,6 +108,13 @@ def menu_for(capabilities: set[str]) -> list[dict[str, object]]:
     for item in MENU:
         if not capabilities.intersection(item.any_of):
             continue
-        items.append({"key": item.key, "title": item.title, "description": item.description,
-                      "url": item.url(), "planned": item.planned})
+        items.append(
+            {
+                "key": item.key,
+                "title": item.title,
+                "description": item.description,
+                "url": item.url(),
+                "planned": item.planned,
+            }
+        )
     return items

@@ -67,13 +67,21 @@ class Unit(models.Model):
     code = models.CharField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    function = models.CharField(_("function"), max_length=20, choices=Function.choices,
-                                default=Function.GENERAL)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="children", verbose_name=_("parent unit"))
+    function = models.CharField(
+        _("function"), max_length=20, choices=Function.choices, default=Function.GENERAL
+    )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("parent unit"),
+    )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     city_wide = models.BooleanField(
-        _("sees the whole city"), default=False,
+        _("sees the whole city"),
+        default=False,
         help_text=_("Officers of this unit see every unit's work (the city command)."),
     )
     ward_code = models.PositiveIntegerField(_("ward code"), null=True, blank=True, unique=True)
@@ -107,14 +115,23 @@ class User(AbstractUser):
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CITIZEN)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    badge_number = models.CharField(_("badge number"), max_length=20, null=True, blank=True,
-                                    unique=True)
-    rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices, blank=True,
-                            default=Rank.NONE)
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="officers", verbose_name=_("unit"))
-    clearance = models.PositiveSmallIntegerField(_("clearance"), choices=Clearance.choices,
-                                                 default=Clearance.UNCLASSIFIED)
+    badge_number = models.CharField(
+        _("badge number"), max_length=20, null=True, blank=True, unique=True
+    )
+    rank = models.CharField(
+        _("rank"), max_length=20, choices=Rank.choices, blank=True, default=Rank.NONE
+    )
+    unit = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="officers",
+        verbose_name=_("unit"),
+    )
+    clearance = models.PositiveSmallIntegerField(
+        _("clearance"), choices=Clearance.choices, default=Clearance.UNCLASSIFIED
+    )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
     locked_until = models.DateTimeField(null=True, blank=True, editable=False)
@@ -177,6 +194,9 @@ class Capability(models.Model):
             ("manage_accounts", _("Manage accounts and units")),
         ]
 
+    def __str__(self) -> str:
+        return "capability"
+
 
 class ApiToken(models.Model):
     """A bearer token for an officer's app. Only a SHA-256 of the token is kept: the tokens
@@ -214,14 +234,16 @@ class DeviceKey(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="device_keys")
     subject = models.CharField(
-        max_length=80, blank=True,
+        max_length=80,
+        blank=True,
         help_text=_("What the key speaks for, e.g. a camera code or a patrol unit id."),
     )
     prefix = models.CharField(max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -23,30 +23,58 @@ _OPS = "accounts.use_ops"
 ROLES: tuple[Role, ...] = (
     Role("call_taker", _("Call-taker"), (_OPS, "accounts.take_calls")),
     Role("dispatcher", _("Dispatcher"), (_OPS, "accounts.take_calls", "accounts.dispatch_units")),
-    Role("commander", _("Commander"), (
-        _OPS, "accounts.command_operations", "accounts.dispatch_units", "accounts.take_calls",
-        "accounts.approve_alerts",
-    )),
+    Role(
+        "commander",
+        _("Commander"),
+        (
+            _OPS,
+            "accounts.command_operations",
+            "accounts.dispatch_units",
+            "accounts.take_calls",
+            "accounts.approve_alerts",
+        ),
+    ),
     Role("patrol_officer", _("Patrol officer"), (_OPS, "accounts.work_patrol")),
-    Role("traffic_officer", _("Traffic officer"), (_OPS, "accounts.work_traffic",
-                                                   "accounts.work_patrol")),
-    Role("investigator", _("Investigator"), (_OPS, "accounts.investigate",
-                                             "accounts.read_records")),
-    Role("records_clerk", _("Records clerk"), (_OPS, "accounts.read_records",
-                                               "accounts.manage_records")),
+    Role(
+        "traffic_officer",
+        _("Traffic officer"),
+        (_OPS, "accounts.work_traffic", "accounts.work_patrol"),
+    ),
+    Role(
+        "investigator", _("Investigator"), (_OPS, "accounts.investigate", "accounts.read_records")
+    ),
+    Role(
+        "records_clerk",
+        _("Records clerk"),
+        (_OPS, "accounts.read_records", "accounts.manage_records"),
+    ),
     Role("camera_operator", _("Camera operator"), (_OPS, "accounts.operate_cameras")),
-    Role("alert_publisher", _("Alert publisher"), (_OPS, "accounts.publish_alerts",
-                                                   "accounts.approve_alerts")),
+    Role(
+        "alert_publisher",
+        _("Alert publisher"),
+        (_OPS, "accounts.publish_alerts", "accounts.approve_alerts"),
+    ),
     Role("auditor", _("Auditor"), (_OPS, "accounts.view_audit")),
     # Manages accounts and units; by this role alone reads no case or personal record.
-    Role("system_administrator", _("System administrator"), (
-        _OPS, "accounts.manage_accounts",
-        "accounts.add_user", "accounts.change_user", "accounts.view_user",
-        "accounts.add_unit", "accounts.change_unit", "accounts.view_unit",
-        "accounts.view_apitoken", "accounts.change_apitoken",
-        "accounts.view_devicekey", "accounts.change_devicekey",
-        "auth.view_group",
-    )),
+    Role(
+        "system_administrator",
+        _("System administrator"),
+        (
+            _OPS,
+            "accounts.manage_accounts",
+            "accounts.add_user",
+            "accounts.change_user",
+            "accounts.view_user",
+            "accounts.add_unit",
+            "accounts.change_unit",
+            "accounts.view_unit",
+            "accounts.view_apitoken",
+            "accounts.change_apitoken",
+            "accounts.view_devicekey",
+            "accounts.change_devicekey",
+            "auth.view_group",
+        ),
+    ),
 )
 ROLES_BY_SLUG = {role.slug: role for role in ROLES}
 

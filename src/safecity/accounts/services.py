@@ -21,7 +21,7 @@ from safecity.accounts.roles import ROLES_BY_SLUG
 from safecity.core import audit
 from safecity.core.errors import ApplicationError, InvalidInput
 
-TOKEN_PREFIX = "sct_"
+TOKEN_PREFIX = "sct_"  # noqa: S105 - a public marker, not a secret
 DEVICE_PREFIX = "scd_"
 
 
@@ -41,66 +41,139 @@ def _digest(raw: str) -> str:
 
 # --- Units ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def unit_create(*, code: str, name: str, kind: str, parent: Unit | None = None,
-                function: str = Unit.Function.GENERAL, city_wide: bool = False,
-                ward_code: int | None = None, actor: Any = None) -> Unit:
-    unit = Unit.objects.create(code=code, name=name, kind=kind, parent=parent, function=function,
-                               city_wide=city_wide, ward_code=ward_code, path="")
+def unit_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    function: str = Unit.Function.GENERAL,
+    city_wide: bool = False,
+    ward_code: int | None = None,
+    actor: Any = None,
+) -> Unit:
+    unit = Unit.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        function=function,
+        city_wide=city_wide,
+        ward_code=ward_code,
+        path="",
+    )
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     Unit.objects.filter(pk=unit.pk).update(path=unit.path)
-    audit.record("unit.create", actor=actor, object_type="unit", object_id=unit.pk,
-                 detail={"code": code, "parent": parent.code if parent else None})
+    audit.record(
+        "unit.create",
+        actor=actor,
+        object_type="unit",
+        object_id=unit.pk,
+        detail={"code": code, "parent": parent.code if parent else None},
+    )
     return unit
 
 
 @transaction.atomic
-def unit_ensure(*, code: str, name: str, kind: str, parent: Unit | None = None,
-                function: str = Unit.Function.GENERAL, city_wide: bool = False,
-                ward_code: int | None = None, actor: Any = None) -> Unit:
+def unit_ensure(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None = None,
+    function: str = Unit.Function.GENERAL,
+    city_wide: bool = False,
+    ward_code: int | None = None,
+    actor: Any = None,
+) -> Unit:
     """Idempotent form of ``unit_create`` for loaders: the unit with ``code``, made if missing."""
     existing = Unit.objects.filter(code=code).first()
     if existing is not None:
         return existing
-    return unit_create(code=code, name=name, kind=kind, parent=parent, function=function,
-                       city_wide=city_wide, ward_code=ward_code, actor=actor)
+    return unit_create(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        function=function,
+        city_wide=city_wide,
+        ward_code=ward_code,
+        actor=actor,
+    )
 
 
 # --- Officers and citizens --------------------------------------------------------------------
 
+
 @transaction.atomic
-def officer_create(*, username: str, password: str | None, unit: Unit, full_name: str = "",
-                   badge_number: str | None = None, rank: str = "", roles: list[str] = (),  # type: ignore[assignment]
-                   clearance: int = Clearance.UNCLASSIFIED, is_staff: bool = False,
-                   actor: Any = None) -> User:
+def officer_create(
+    *,
+    username: str,
+    password: str | None,
+    unit: Unit,
+    full_name: str = "",
+    badge_number: str | None = None,
+    rank: str = "",
+    roles: list[str] = (),  # type: ignore[assignment]
+    clearance: int = Clearance.UNCLASSIFIED,
+    is_staff: bool = False,
+    actor: Any = None,
+) -> User:
     unknown = [r for r in roles if r not in ROLES_BY_SLUG]
     if unknown:
-        raise InvalidInput(_("Unknown role: %(roles)s") % {"roles": ", ".join(unknown)},
-                           fields={"roles": unknown})
+        raise InvalidInput(
+            _("Unknown role: %(roles)s") % {"roles": ", ".join(unknown)}, fields={"roles": unknown}
+        )
     if User.objects.filter(username=username).exists():
         raise InvalidInput(_("This username is taken."), fields={"username": [username]})
-    user = User(username=username, kind=User.Kind.OFFICER, unit=unit, full_name=full_name,
-                badge_number=badge_number or None, rank=rank, clearance=clearance,
-                is_staff=is_staff)
+    user = User(
+        username=username,
+        kind=User.Kind.OFFICER,
+        unit=unit,
+        full_name=full_name,
+        badge_number=badge_number or None,
+        rank=rank,
+        clearance=clearance,
+        is_staff=is_staff,
+    )
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
     user.groups.set(Group.objects.filter(name__in=roles))
-    audit.record("officer.create", actor=actor, object_type="user", object_id=user.pk,
-                 detail={"username": username, "unit": unit.code, "roles": sorted(roles),
-                         "clearance": clearance})
+    audit.record(
+        "officer.create",
+        actor=actor,
+        object_type="user",
+        object_id=user.pk,
+        detail={
+            "username": username,
+            "unit": unit.code,
+            "roles": sorted(roles),
+            "clearance": clearance,
+        },
+    )
     return user
 
 
 @transaction.atomic
-def citizen_create(*, username: str, password: str, full_name: str = "", phone: str = "",
-                   email: str = "", actor: Any = None) -> User:
+def citizen_create(
+    *,
+    username: str,
+    password: str,
+    full_name: str = "",
+    phone: str = "",
+    email: str = "",
+    actor: Any = None,
+) -> User:
     if User.objects.filter(username=username).exists():
         raise InvalidInput(_("This username is taken."), fields={"username": [username]})
-    user = User(username=username, kind=User.Kind.CITIZEN, full_name=full_name, phone=phone,
-                email=email)
+    user = User(
+        username=username, kind=User.Kind.CITIZEN, full_name=full_name, phone=phone, email=email
+    )
     user.set_password(password)
     user.save()
     audit.record("citizen.create", actor=actor, object_type="user", object_id=user.pk)
@@ -108,6 +181,7 @@ def citizen_create(*, username: str, password: str, full_name: str = "", phone: 
 
 
 # --- Log-in with lock-out ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LoginResult:
@@ -125,19 +199,28 @@ def login_check(*, request: Any, username: str, password: str) -> LoginResult:
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
         if user is not None and user.is_locked(now):
-            audit.record("login.locked", actor=user, object_type="user", object_id=user.pk,
-                         outcome="denied")
-            raise AccountLocked(_("This account is locked after too many failed log-ins. "
-                                  "Try again later or ask an administrator."))
+            audit.record(
+                "login.locked", actor=user, object_type="user", object_id=user.pk, outcome="denied"
+            )
+            raise AccountLocked(
+                _(
+                    "This account is locked after too many failed log-ins. "
+                    "Try again later or ask an administrator."
+                )
+            )
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
         if user is None:
-            audit.record("login.failure", outcome="failure",
-                         detail={"username": username[:150], "reason": "unknown user"})
+            audit.record(
+                "login.failure",
+                outcome="failure",
+                detail={"username": username[:150], "reason": "unknown user"},
+            )
         else:
             login_failure_count(user=user, reason="password")
         raise LoginFailed(_("The username or password is wrong."))
-    assert isinstance(authenticated, User)
+    if not isinstance(authenticated, User):  # only our user model authenticates
+        raise LoginFailed(_("The username or password is wrong."))
     return LoginResult(user=authenticated, needs_otp=otp_needed(authenticated))
 
 
@@ -154,11 +237,23 @@ def login_failure_count(*, user: User, reason: str) -> bool:
         User.objects.filter(pk=user.pk).update(locked_until=lock_until, failed_logins=0)
         user.locked_until = lock_until
         detail["locked_until"] = lock_until.isoformat()
-        audit.record("login.lock", actor=user, object_type="user", object_id=user.pk,
-                     outcome="denied", detail=detail)
+        audit.record(
+            "login.lock",
+            actor=user,
+            object_type="user",
+            object_id=user.pk,
+            outcome="denied",
+            detail=detail,
+        )
         return True
-    audit.record("login.failure", actor=user, object_type="user", object_id=user.pk,
-                 outcome="failure", detail=detail)
+    audit.record(
+        "login.failure",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        outcome="failure",
+        detail=detail,
+    )
     return False
 
 
@@ -171,8 +266,13 @@ def otp_needed(user: User) -> bool:
 @transaction.atomic
 def login_record(*, user: User, method: str) -> None:
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
-    audit.record("login.success", actor=user, object_type="user", object_id=user.pk,
-                 detail={"method": method})
+    audit.record(
+        "login.success",
+        actor=user,
+        object_type="user",
+        object_id=user.pk,
+        detail={"method": method},
+    )
 
 
 def logout_record(*, user: Any) -> None:
@@ -201,20 +301,30 @@ def totp_device_confirm(*, user: User, device: Any) -> None:
 
 # --- API tokens and device keys ---------------------------------------------------------------
 
+
 @transaction.atomic
-def token_create(*, user: User, name: str = "", days: int | None = None,
-                 actor: Any = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, user: User, name: str = "", days: int | None = None, actor: Any = None
+) -> tuple[ApiToken, str]:
     """Make a token for ``user``; the raw token is returned once and never stored."""
     if not user.is_active or user.kind != User.Kind.OFFICER:
         raise InvalidInput(_("API tokens are for active officers only."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     lifetime = settings.SAFECITY_TOKEN_DAYS if days is None else days
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:10], token_hash=_digest(raw),
+        user=user,
+        name=name,
+        prefix=raw[:10],
+        token_hash=_digest(raw),
         expires_at=timezone.now() + timedelta(days=lifetime) if lifetime else None,
     )
-    audit.record("token.create", actor=actor or user, object_type="api_token",
-                 object_id=token.pk, detail={"user": user.username, "days": lifetime})
+    audit.record(
+        "token.create",
+        actor=actor or user,
+        object_type="api_token",
+        object_id=token.pk,
+        detail={"user": user.username, "days": lifetime},
+    )
     return token, raw
 
 
@@ -235,8 +345,11 @@ def token_authenticate(raw: str) -> User | None:
     or its officer is inactive or locked."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user", "user__unit").filter(
-        token_hash=_digest(raw)).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__unit")
+        .filter(token_hash=_digest(raw))
+        .first()
+    )
     now = timezone.now()
     if token is None or not token.is_usable(now):
         return None
@@ -249,16 +362,33 @@ def token_authenticate(raw: str) -> User | None:
 
 
 @transaction.atomic
-def device_key_create(*, name: str, kind: str, unit: Unit, subject: str = "",
-                      days: int | None = None, actor: Any = None) -> tuple[DeviceKey, str]:
+def device_key_create(
+    *,
+    name: str,
+    kind: str,
+    unit: Unit,
+    subject: str = "",
+    days: int | None = None,
+    actor: Any = None,
+) -> tuple[DeviceKey, str]:
     raw = DEVICE_PREFIX + secrets.token_urlsafe(32)
     key = DeviceKey.objects.create(
-        name=name, kind=kind, unit=unit, subject=subject, prefix=raw[:10],
-        key_hash=_digest(raw), created_by=actor if isinstance(actor, User) else None,
+        name=name,
+        kind=kind,
+        unit=unit,
+        subject=subject,
+        prefix=raw[:10],
+        key_hash=_digest(raw),
+        created_by=actor if isinstance(actor, User) else None,
         expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
-    audit.record("device_key.create", actor=actor, object_type="device_key", object_id=key.pk,
-                 detail={"name": name, "kind": kind, "subject": subject, "unit": unit.code})
+    audit.record(
+        "device_key.create",
+        actor=actor,
+        object_type="device_key",
+        object_id=key.pk,
+        detail={"name": name, "kind": kind, "subject": subject, "unit": unit.code},
+    )
     return key, raw
 
 
@@ -267,8 +397,7 @@ def device_key_revoke(*, key: DeviceKey, actor: Any) -> DeviceKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit.record("device_key.revoke", actor=actor, object_type="device_key",
-                     object_id=key.pk)
+        audit.record("device_key.revoke", actor=actor, object_type="device_key", object_id=key.pk)
     return key
 
 

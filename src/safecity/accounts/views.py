@@ -16,8 +16,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
-from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
 
 from safecity.accounts import selectors, services
 from safecity.accounts.access import access_audit_log
@@ -35,8 +35,9 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 def _next_url(request: HttpRequest, user: User | None = None) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()},
-                                                     require_https=request.is_secure()):
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, {request.get_host()}, require_https=request.is_secure()
+    ):
         return candidate
     if user is not None and user.kind == User.Kind.CITIZEN:
         return "/"
@@ -51,21 +52,27 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.login_check(request=request,
-                                          username=form.cleaned_data["username"],
-                                          password=form.cleaned_data["password"])
+            result = services.login_check(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+            )
         except ApplicationError as exc:
             form.add_error(None, str(exc.message))
         else:
             if result.needs_otp:
-                request.session[PENDING] = {"id": result.user.pk, "at": time.time(),
-                                            "next": _next_url(request, result.user)}
+                request.session[PENDING] = {
+                    "id": result.user.pk,
+                    "at": time.time(),
+                    "next": _next_url(request, result.user),
+                }
                 return redirect("accounts:otp")
             login(request, result.user, backend=MODEL_BACKEND)
             services.login_record(user=result.user, method="password")
             return redirect(_next_url(request, result.user))
-    return render(request, "accounts/login.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 def _qr_svg(uri: str) -> str:
@@ -100,8 +107,11 @@ def otp_view(request: HttpRequest) -> HttpResponse:
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
-        matched = (device if device.verify_token(code) else None) if enrolling \
+        matched = (
+            (device if device.verify_token(code) else None)
+            if enrolling
             else match_token(user, code)
+        )
         if matched is not None:
             if enrolling:
                 services.totp_device_confirm(user=user, device=matched)
@@ -113,8 +123,10 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if services.login_failure_count(user=user, reason="totp"):
             request.session.pop(PENDING, None)
             return redirect("accounts:login")
-        form.add_error("code", _("This code is not right. Check the time on your phone and "
-                                 "try the newest code."))
+        form.add_error(
+            "code",
+            _("This code is not right. Check the time on your phone and try the newest code."),
+        )
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if enrolling:
         context["qr"] = _qr_svg(device.config_url)
@@ -134,23 +146,33 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def ops_home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     me = selectors.me(user)
-    return render(request, "ops/home.html", {
-        "me": me,
-        "menu": menu_for(set(me["capabilities"])),  # type: ignore[call-overload]
-        "mfa_required": settings.SAFECITY_MFA_REQUIRED,
-    })
+    return render(
+        request,
+        "ops/home.html",
+        {
+            "me": me,
+            "menu": menu_for(set(me["capabilities"])),  # type: ignore[call-overload]
+            "mfa_required": settings.SAFECITY_MFA_REQUIRED,
+        },
+    )
 
 
 @officer_required
 @require_http_methods(["GET"])
 def audit_page(request: HttpRequest) -> HttpResponse:
     user = access_audit_log(request.user)
-    filters = {key: request.GET.get(key, "").strip()[:150]
-               for key in ("actor", "action", "object_type", "object_id", "unit_code", "outcome")}
+    filters = {
+        key: request.GET.get(key, "").strip()[:150]
+        for key in ("actor", "action", "object_type", "object_id", "unit_code", "outcome")
+    }
     if filters["outcome"] not in {"", "success", "denied", "failure"}:
         filters["outcome"] = ""
     paginator = Paginator(audit.entries(**filters), 50)
     page = paginator.get_page(request.GET.get("page"))
-    audit.record("audit.read", actor=user, object_type="audit",
-                 detail={k: v for k, v in filters.items() if v} | {"page": page.number})
+    audit.record(
+        "audit.read",
+        actor=user,
+        object_type="audit",
+        detail={k: v for k, v in filters.items() if v} | {"page": page.number},
+    )
     return render(request, "ops/audit.html", {"page": page, "filters": filters})

@@ -60,8 +60,13 @@ def status_message(status: int) -> str:
     return messages.get(status, _("The request cannot be carried out."))
 
 
-def error_body(status: int, *, code: str | None = None, message: str | None = None,
-               fields: dict[str, Any] | None = None) -> dict[str, Any]:
+def error_body(
+    status: int,
+    *,
+    code: str | None = None,
+    message: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "error": {
             "code": code or STATUS_CODES.get(status, "error"),
@@ -72,8 +77,9 @@ def error_body(status: int, *, code: str | None = None, message: str | None = No
 
 
 def error_response(status: int, **kwargs: Any) -> JsonResponse:
-    return JsonResponse(error_body(status, **kwargs), status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        error_body(status, **kwargs), status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
@@ -99,8 +105,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        return respond(request, exc.status, code=exc.code, message=str(exc.message),
-                       fields=exc.fields)
+        return respond(
+            request, exc.status, code=exc.code, message=str(exc.message), fields=exc.fields
+        )
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -129,9 +136,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         status = exc.status_code
         message = str(exc) if status not in STATUS_CODES else None
         if status == 403 and "CSRF" in str(exc):
-            return respond(request, 403, code="csrf_failed",
-                           message=_("The form expired or came from another site. Reload and "
-                                     "try again."))
+            return respond(
+                request,
+                403,
+                code="csrf_failed",
+                message=_("The form expired or came from another site. Reload and try again."),
+            )
         return respond(request, status, message=message)
 
     @api.exception_handler(Http404)

@@ -28,9 +28,11 @@ class ClientContext:
     ip: str = ""
 
 
-# Set by ``core.middleware.AuditContextMiddleware`` for each request; services need not pass it.
+# Set by ``core.middleware.LanguageMiddleware`` for each request; services need not pass it.
+# ClientContext is frozen, so sharing the default instance is safe.
 client_context: contextvars.ContextVar[ClientContext] = contextvars.ContextVar(
-    "safecity_client", default=ClientContext()
+    "safecity_client",
+    default=ClientContext(),  # noqa: B039
 )
 
 
@@ -133,9 +135,17 @@ def verify(*, chunk_size: int = 2000) -> tuple[int, Break | None]:
     return checked, None
 
 
-def entries(*, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
-            unit_code: str = "", outcome: str = "", since: datetime | None = None,
-            until: datetime | None = None) -> Any:
+def entries(
+    *,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    unit_code: str = "",
+    outcome: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Any:
     """Entries matching the filters, newest first (for the auditor's page and API)."""
     rows = AuditEntry.objects.all()
     if actor:

@@ -34,8 +34,13 @@ def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
     return value.strip()
 
 
-def env_str(name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None,
-            required: bool = False) -> str | None:
+def env_str(
+    name: str,
+    default: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    required: bool = False,
+) -> str | None:
     value = _raw(name, environ)
     if value is None:
         if required:
@@ -56,8 +61,14 @@ def env_bool(name: str, default: bool, *, environ: Mapping[str, str] | None = No
     raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use true/false, 1/0, yes/no).")
 
 
-def env_int(name: str, default: int, *, environ: Mapping[str, str] | None = None,
-            minimum: int | None = None, maximum: int | None = None) -> int:
+def env_int(
+    name: str,
+    default: int,
+    *,
+    environ: Mapping[str, str] | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
     value = _raw(name, environ)
     if value is None:
         return default
@@ -72,8 +83,9 @@ def env_int(name: str, default: int, *, environ: Mapping[str, str] | None = None
     return number
 
 
-def env_list(name: str, default: Sequence[str], *,
-             environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: Sequence[str], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
     value = _raw(name, environ)
     if value is None:
         return list(default)
@@ -83,8 +95,9 @@ def env_list(name: str, default: Sequence[str], *,
     return items
 
 
-def env_choice(name: str, default: str, choices: Sequence[str], *,
-               environ: Mapping[str, str] | None = None) -> str:
+def env_choice(
+    name: str, default: str, choices: Sequence[str], *, environ: Mapping[str, str] | None = None
+) -> str:
     value = _raw(name, environ)
     if value is None:
         return default
@@ -98,8 +111,13 @@ def env_path(name: str, default: Path, *, environ: Mapping[str, str] | None = No
     return (Path(value) if value is not None else default).expanduser().resolve()
 
 
-def env_url(name: str, default: str | None, schemes: Sequence[str], *,
-            environ: Mapping[str, str] | None = None) -> str | None:
+def env_url(
+    name: str,
+    default: str | None,
+    schemes: Sequence[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
     value = _raw(name, environ)
     if value is None:
         return default

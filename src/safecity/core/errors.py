@@ -14,8 +14,14 @@ class ApplicationError(Exception):
     code = "bad_request"
     default_message: Any = _("The request cannot be carried out.")
 
-    def __init__(self, message: Any = None, *, code: str | None = None,
-                 fields: dict[str, Any] | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        code: str | None = None,
+        fields: dict[str, Any] | None = None,
+        status: int | None = None,
+    ) -> None:
         self.message = message if message is not None else self.default_message
         if code is not None:
             self.code = code

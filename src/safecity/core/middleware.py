@@ -98,6 +98,9 @@ class PageErrorMiddleware:
 
         if request.path.startswith("/api/") or not isinstance(exception, ApplicationError):
             return None
-        return render(request, "error.html", {"status": exception.status,
-                                              "message": exception.message},
-                      status=exception.status)
+        return render(
+            request,
+            "error.html",
+            {"status": exception.status, "message": exception.message},
+            status=exception.status,
+        )

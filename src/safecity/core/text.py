@@ -41,9 +41,7 @@ def _tone_index(letters: list[str]) -> int | None:
     lowered = "".join(_base(ch) for ch in letters)
     start = vowels[0]
     # "qu" and "gi" open a syllable as consonants when another vowel follows.
-    if lowered.startswith("qu") and start == 1 and len(vowels) > 1:
-        vowels = vowels[1:]
-    elif lowered.startswith("gi") and start == 1 and len(vowels) > 1:
+    if lowered[:2] in {"qu", "gi"} and start == 1 and len(vowels) > 1:
         vowels = vowels[1:]
     # Only the first contiguous run of vowels is the nucleus.
     run = [vowels[0]]

@@ -37,9 +37,11 @@ def readyz(request: HttpRequest) -> HttpResponse:
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
             _migrated = not pending
     except DatabaseError as exc:
-        return JsonResponse({"status": "unavailable", "database": str(exc.__class__.__name__)},
-                            status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": str(exc.__class__.__name__)}, status=503
+        )
     if pending:
-        return JsonResponse({"status": "unavailable", "pending_migrations": len(pending)},
-                            status=503)
+        return JsonResponse(
+            {"status": "unavailable", "pending_migrations": len(pending)}, status=503
+        )
     return JsonResponse({"status": "ok", "database": connection.vendor})

@@ -33,8 +33,9 @@ class WardOut(Schema):
 
 
 class WardFilter(Schema):
-    province: int | None = Field(None, ge=1, le=99, description="Province code (default: the "
-                                                                "force's own province)")
+    province: int | None = Field(
+        None, ge=1, le=99, description="Province code (default: the force's own province)"
+    )
     q: str = Field("", max_length=100, description="Part of the name, with or without accents")
 
 

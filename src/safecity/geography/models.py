@@ -30,15 +30,21 @@ class Ward(models.Model):
         DAC_KHU = "đặc khu", _("special zone (đặc khu)")
 
     code = models.PositiveIntegerField(_("code"), primary_key=True)
-    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="wards",
-                                 verbose_name=_("province"))
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, related_name="wards", verbose_name=_("province")
+    )
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    division_type = models.CharField(_("division type"), max_length=10,
-                                     choices=DivisionType.choices)
+    division_type = models.CharField(
+        _("division type"), max_length=10, choices=DivisionType.choices
+    )
     codename = models.CharField(max_length=100)
-    search_key = models.CharField(max_length=100, db_index=True, editable=False,
-                                  help_text="Diacritic-free, lower-case name for look-ups.")
+    search_key = models.CharField(
+        max_length=100,
+        db_index=True,
+        editable=False,
+        help_text="Diacritic-free, lower-case name for look-ups.",
+    )
     # Boundary (GeoJSON geometry, WGS84) where the force's boundary file has it.
     boundary = models.JSONField(null=True, blank=True)
     area_km2 = models.FloatField(null=True, blank=True)
@@ -63,5 +69,5 @@ class Ward(models.Model):
         prefix = str(self.division_type)
         lowered = self.name.lower()
         if lowered.startswith(prefix + " "):
-            return self.name[len(prefix) + 1:]
+            return self.name[len(prefix) + 1 :]
         return self.name

@@ -46,7 +46,8 @@ def ward_locator_reset() -> None:
 def _build_locator() -> _Locator:
     codes, shapes = [], []
     for code, boundary in Ward.objects.filter(boundary__isnull=False).values_list(
-            "code", "boundary"):
+        "code", "boundary"
+    ):
         codes.append(code)
         shapes.append(shape(boundary))
     return _Locator(tree=STRtree(shapes), codes=codes, shapes=shapes)

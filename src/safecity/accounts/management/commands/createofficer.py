@@ -23,11 +23,17 @@ class Command(BaseCommand):
         parser.add_argument("--full-name", default="")
         parser.add_argument("--badge", default=None)
         parser.add_argument("--rank", default="")
-        parser.add_argument("--role", action="append", default=[],
-                            choices=sorted(ROLES_BY_SLUG), help="Repeat for several roles")
+        parser.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            choices=sorted(ROLES_BY_SLUG),
+            help="Repeat for several roles",
+        )
         parser.add_argument("--clearance", choices=sorted(CLEARANCES), default="thuong")
-        parser.add_argument("--staff", action="store_true",
-                            help="May open /admin/ (system administrators)")
+        parser.add_argument(
+            "--staff", action="store_true", help="May open /admin/ (system administrators)"
+        )
         parser.add_argument("--password-stdin", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -51,9 +57,13 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from exc
         try:
             user = services.officer_create(
-                username=options["username"], password=password, unit=unit,
-                full_name=options["full_name"], badge_number=options["badge"],
-                rank=options["rank"], roles=options["role"],
+                username=options["username"],
+                password=password,
+                unit=unit,
+                full_name=options["full_name"],
+                badge_number=options["badge"],
+                rank=options["rank"],
+                roles=options["role"],
                 clearance=Clearance(CLEARANCES[options["clearance"]]),
                 is_staff=options["staff"],
             )

@@ -8,16 +8,19 @@ from safecity.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = ("API tokens. `token create --user USERNAME` prints a new token for that officer, "
-            "alone on its line (it is shown only once). `token revoke --prefix sct_…`.")
+    help = (
+        "API tokens. `token create --user USERNAME` prints a new token for that officer, "
+        "alone on its line (it is shown only once). `token revoke --prefix sct_…`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Make a token and print it")
         create.add_argument("--user", required=True, help="The officer's username")
         create.add_argument("--name", default="cli", help="A label for the token")
-        create.add_argument("--days", type=int, default=None,
-                            help="Lifetime in days (default: SAFECITY_TOKEN_DAYS)")
+        create.add_argument(
+            "--days", type=int, default=None, help="Lifetime in days (default: SAFECITY_TOKEN_DAYS)"
+        )
         revoke = sub.add_parser("revoke", help="Revoke tokens by their shown prefix")
         revoke.add_argument("--prefix", required=True)
         listing = sub.add_parser("list", help="List a user's tokens")
@@ -32,8 +35,9 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"no user {options['user']!r}")
             try:
-                _token, raw = services.token_create(user=user, name=options["name"],
-                                                    days=options["days"], actor=None)
+                _token, raw = services.token_create(
+                    user=user, name=options["name"], days=options["days"], actor=None
+                )
             except ApplicationError as exc:
                 raise CommandError(str(exc.message)) from exc
             self.stdout.write(raw)
@@ -46,7 +50,12 @@ class Command(BaseCommand):
             self.stdout.write(f"revoked {len(tokens)} token(s)")
         else:
             for token in ApiToken.objects.filter(user__username=options["user"]):
-                state = "revoked" if token.revoked_at else (
-                    "usable" if token.is_usable() else "expired")
-                self.stdout.write(f"{token.prefix}…  {token.name:<16} {state:<8} "
-                                  f"expires {token.expires_at or 'never'}")
+                state = (
+                    "revoked"
+                    if token.revoked_at
+                    else ("usable" if token.is_usable() else "expired")
+                )
+                self.stdout.write(
+                    f"{token.prefix}…  {token.name:<16} {state:<8} "
+                    f"expires {token.expires_at or 'never'}"
+                )

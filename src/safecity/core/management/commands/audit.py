@@ -18,6 +18,8 @@ class Command(BaseCommand):
         if options["action"] == "verify":
             checked, broken = audit.verify()
             if broken is not None:
-                raise CommandError(f"audit chain broken at entry #{broken.seq}: {broken.reason}"
-                                   f" ({checked} entries before it are intact)")
+                raise CommandError(
+                    f"audit chain broken at entry #{broken.seq}: {broken.reason}"
+                    f" ({checked} entries before it are intact)"
+                )
             self.stdout.write(self.style.SUCCESS(f"audit chain intact: {checked} entries"))

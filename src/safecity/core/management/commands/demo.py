@@ -13,8 +13,12 @@ class Command(BaseCommand):
         from safecity.demo import demo_load, demo_logins
 
         demo_load(say=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log-ins (password: "
-                                             "$SAFECITY_DEMO_PASSWORD, default safecity-demo):"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Log-ins (password: "
+                "$SAFECITY_DEMO_PASSWORD, default safecity-demo):"
+            )
+        )
         for username, roles, unit in demo_logins():
             self.stdout.write(f"  {username:<13} {roles:<22} {unit}")
         if settings.SAFECITY_MFA_REQUIRED:

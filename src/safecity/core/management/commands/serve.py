@@ -11,14 +11,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=1,
-                            help="Worker processes; use with REDIS_URL so live events reach all")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="Worker processes; use with REDIS_URL so live events reach all",
+        )
         parser.add_argument("--reload", action="store_true", help="Restart on code changes")
 
     def handle(self, *args: Any, **options: Any) -> None:
         import uvicorn
 
         self.stdout.write(f"SafeCity on http://{options['host']}:{options['port']}/")
-        uvicorn.run("safecity.asgi:application", host=options["host"], port=options["port"],
-                    workers=options["workers"], reload=options["reload"], proxy_headers=True,
-                    log_level="info", lifespan="off")
+        uvicorn.run(
+            "safecity.asgi:application",
+            host=options["host"],
+            port=options["port"],
+            workers=options["workers"],
+            reload=options["reload"],
+            proxy_headers=True,
+            log_level="info",
+            lifespan="off",
+        )

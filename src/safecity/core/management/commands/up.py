@@ -12,8 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--no-serve", action="store_true",
-                            help="Prepare everything, then exit")
+        parser.add_argument("--no-serve", action="store_true", help="Prepare everything, then exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("1/3 Migrating the database…")

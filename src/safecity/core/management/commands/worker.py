@@ -10,8 +10,9 @@ class Command(BaseCommand):
     help = "Run background jobs (Django Tasks, database backend) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true",
-                            help="Run what is queued now, then exit")
+        parser.add_argument(
+            "--batch", action="store_true", help="Run what is queued now, then exit"
+        )
         parser.add_argument("--queue", default="*", help="Queue name(s), comma-separated")
 
     def handle(self, *args: Any, **options: Any) -> None:
