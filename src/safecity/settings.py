@@ -17,6 +17,7 @@ from safecity.core.env import (
     env_int,
     env_list,
     env_path,
+    env_rate,
     env_str,
     env_url,
 )
@@ -198,8 +199,8 @@ SAFECITY_LOGIN_LOCK_MINUTES = env_int("SAFECITY_LOGIN_LOCK_MINUTES", 15, minimum
 SAFECITY_TOKEN_DAYS = env_int("SAFECITY_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 SAFECITY_DEMO_PASSWORD = env_str("SAFECITY_DEMO_PASSWORD", "safecity-demo")
 SAFECITY_PROVINCE_CODE = env_int("SAFECITY_PROVINCE_CODE", 79, minimum=1, maximum=99)
-SAFECITY_API_RATE_ANON = env_str("SAFECITY_API_RATE_ANON", "60/m")
-SAFECITY_API_RATE_USER = env_str("SAFECITY_API_RATE_USER", "1200/m")
+SAFECITY_API_RATE_ANON = env_rate("SAFECITY_API_RATE_ANON", "60/m")
+SAFECITY_API_RATE_USER = env_rate("SAFECITY_API_RATE_USER", "1200/m")
 OTP_TOTP_ISSUER = "SafeCity"
 
 _https = env_bool("SAFECITY_HTTPS", PRODUCTION)
@@ -248,6 +249,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("SAFECITY_LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("SAFECITY_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]),
+    },
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

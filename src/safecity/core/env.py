@@ -9,6 +9,7 @@ container platforms hand out secrets.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -126,4 +127,17 @@ def env_url(
         raise ImproperlyConfigured(
             f"{name}={value!r} is not a URL with one of the schemes {', '.join(schemes)}."
         )
+    return value
+
+
+_RATE = re.compile(r"^[1-9][0-9]*/(s|m|h|d)$")
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A request rate such as ``60/m`` (per second, minute, hour or day)."""
+    value = _raw(name, environ)
+    if value is None:
+        return default
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 60/m (s, m, h or d).")
     return value
