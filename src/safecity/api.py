@@ -1,13 +1,16 @@
 """The REST API: one Ninja instance under /api/v1/, every app's router mounted here.
 
 Routes need a logged-in caller (officer token or browser session) unless they say
-``auth=None``; ``tests/core/test_api_auth.py`` lists the public ones, so a new route cannot
-become public by accident.
+``auth=None``; ``tests/core/test_api_routes_need_auth.py`` lists the public ones, so a new
+route cannot become public by accident.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 
@@ -15,7 +18,30 @@ from safecity.accounts.api import router as accounts_router
 from safecity.accounts.audit_api import router as audit_router
 from safecity.accounts.auth import USER_AUTH
 from safecity.core.api import install_error_handlers
+from safecity.core.middleware import client_ip
 from safecity.geography.api import router as geography_router
+
+
+class AnonThrottle(AnonRateThrottle):
+    """Per client address as the audit trail records it. Ninja's own key is the whole
+    X-Forwarded-For header, which a client can vary on every request to escape the limit."""
+
+    def get_ident(self, request: HttpRequest) -> str:
+        return client_ip(request)
+
+
+class UserThrottle(AuthRateThrottle):
+    """Per caller id. Ninja's own key is ``str(request.auth)``, a user's display name, which
+    namesakes (many officers are called Nguyễn Văn Minh) would share."""
+
+    def get_cache_key(self, request: HttpRequest) -> str:
+        auth: Any = getattr(request, "auth", None)
+        if getattr(auth, "pk", None) is not None:
+            ident = f"{type(auth).__name__}:{auth.pk}"
+        else:
+            ident = client_ip(request)
+        return str(self.cache_format % {"scope": self.scope, "ident": ident})
+
 
 api = NinjaAPI(
     title="SafeCity API",
@@ -30,8 +56,8 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     throttle=[
-        AnonRateThrottle(settings.SAFECITY_API_RATE_ANON),
-        AuthRateThrottle(settings.SAFECITY_API_RATE_USER),
+        AnonThrottle(settings.SAFECITY_API_RATE_ANON),
+        UserThrottle(settings.SAFECITY_API_RATE_USER),
     ],
 )
 install_error_handlers(api)

@@ -168,5 +168,5 @@ def demo_logins() -> list[tuple[str, str, str]]:
         if user is not None:
             roles = ", ".join(role_label(r) for r in account.roles)
             rows.append((user.username, roles, user.unit.name if user.unit else ""))
-    rows.append(("citizen1", "citizen", ""))
+    rows.append(("citizen1", str(User.Kind.CITIZEN.label), ""))
     return rows

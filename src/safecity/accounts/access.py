@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 
 from safecity.accounts.models import Unit, User
@@ -35,7 +36,7 @@ def is_officer(user: Any) -> bool:
 def require_officer(user: Any) -> User:
     if not is_officer(user):
         raise Forbidden()
-    return user  # type: ignore[no-any-return]
+    return user  # type: ignore[no-any-return,unused-ignore]
 
 
 def has_capability(user: Any, capability: str) -> bool:
@@ -50,7 +51,7 @@ def require_capability(user: Any, capability: str, *, audit_action: str = "") ->
                 audit_action, actor=user, outcome="denied", detail={"capability": capability}
             )
         raise Forbidden()
-    return user  # type: ignore[no-any-return]
+    return user  # type: ignore[no-any-return,unused-ignore]
 
 
 def sees_all(user: User) -> bool:
@@ -107,7 +108,7 @@ def access_scoped(
         return scoped(
             user, queryset, unit_field=unit_field, classification_field=classification_field
         ).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None
 
 

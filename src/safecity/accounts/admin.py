@@ -13,7 +13,7 @@ from safecity.core.admin import AuditedAdmin
 
 
 @admin.register(User)
-class OfficerAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg,misc]
+class OfficerAdmin(AuditedAdmin, UserAdmin):
     list_display = (
         "username",
         "display_name",
@@ -57,7 +57,7 @@ class UnitAdmin(AuditedAdmin):
         # Moving a unit re-parents its whole subtree: not an admin-form edit.
         return ("path", "parent") if obj is not None else ("path",)
 
-    def save_model(self, request: HttpRequest, obj: Unit, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from safecity.accounts import selectors, services
 from safecity.accounts.access import access_unit, require_officer
@@ -15,7 +15,7 @@ router = Router(tags=["accounts"])
 
 
 def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
+    return request.auth  # type: ignore[attr-defined]
 
 
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES})
@@ -30,7 +30,7 @@ def my_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/me/tokens", response={201: TokenCreatedOut, **ERROR_RESPONSES})
-def my_token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def my_token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     """Create an API token for yourself. The token is shown in this answer only."""
     user = require_officer(_user(request))
     if payload.days is not None and not 1 <= payload.days <= 3650:
@@ -38,8 +38,8 @@ def my_token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[s
     token, raw = services.token_create(
         user=user, name=payload.name[:100], days=payload.days, actor=user
     )
-    out = TokenOut.from_orm(token).dict()
-    return 201, {**out, "token": raw}
+    out = TokenOut.model_validate(token).model_dump()
+    return Status(201, {**out, "token": raw})
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **ERROR_RESPONSES})

@@ -22,7 +22,7 @@ def _verified(scope: dict[str, Any], user: Any) -> bool:
     return bool(session is not None and session.get(DEVICE_ID_SESSION_KEY))
 
 
-class OpsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class OpsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
 
     async def connect(self) -> None:

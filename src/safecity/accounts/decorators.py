@@ -23,7 +23,7 @@ def officer_required(view: View) -> View:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if settings.SAFECITY_MFA_REQUIRED and not user.is_verified():  # type: ignore[union-attr]
+        if settings.SAFECITY_MFA_REQUIRED and not user.is_verified():  # type: ignore[attr-defined]
             logout(request)
             return redirect_to_login(request.get_full_path())
         require_capability(user, "accounts.use_ops")

@@ -20,7 +20,7 @@ class MenuItem:
     description: Promise
     any_of: tuple[str, ...]
     url_name: str
-    planned: str = ""
+    planned: Promise | str = ""
 
     def url(self) -> str | None:
         try:
@@ -33,10 +33,10 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(
         "incidents",
         _("Incident queue"),
-        _("Citizen reports and 113/114 calls as incidents, live."),
+        _("Citizen reports and 113/114 calls, grouped into incidents and updated live."),
         ("accounts.take_calls", "accounts.dispatch_units", "accounts.command_operations"),
         "incidents:queue",
-        _("emergency reports"),
+        _("Emergency reports and warnings"),
     ),
     MenuItem(
         "console",
@@ -44,15 +44,15 @@ MENU: tuple[MenuItem, ...] = (
         _("Recommend and assign patrol units; status timers."),
         ("accounts.dispatch_units", "accounts.command_operations"),
         "dispatch:console",
-        _("command and dispatch"),
+        _("Command and dispatch"),
     ),
     MenuItem(
         "my_unit",
-        _("My unit"),
+        _("My patrol unit"),
         _("Current assignment, status buttons, location sharing."),
         ("accounts.work_patrol", "accounts.work_traffic"),
         "dispatch:my_unit",
-        _("command and dispatch"),
+        _("Command and dispatch"),
     ),
     MenuItem(
         "map",
@@ -60,15 +60,15 @@ MENU: tuple[MenuItem, ...] = (
         _("Incidents, units, wards, hotspots and cameras on one map."),
         ("accounts.dispatch_units", "accounts.command_operations", "accounts.take_calls"),
         "map:map",
-        _("command and dispatch"),
+        _("Command and dispatch"),
     ),
     MenuItem(
         "records",
         _("Integrated database"),
-        _("Persons, vehicles, phones and cases; every look is logged with its purpose."),
+        _("Persons, vehicles, phones and cases; every lookup is logged with its purpose."),
         ("accounts.read_records", "accounts.investigate"),
         "records:search",
-        _("integrated database"),
+        _("Integrated database"),
     ),
     MenuItem(
         "cameras",
@@ -76,7 +76,7 @@ MENU: tuple[MenuItem, ...] = (
         _("Plate reads, watchlist hits, vehicle trace."),
         ("accounts.operate_cameras", "accounts.investigate"),
         "cameras:home",
-        _("smart cameras"),
+        _("Smart cameras"),
     ),
     MenuItem(
         "alerts",
@@ -84,7 +84,7 @@ MENU: tuple[MenuItem, ...] = (
         _("Compose, approve and publish CAP warnings to citizens."),
         ("accounts.publish_alerts", "accounts.approve_alerts"),
         "alerts:list",
-        _("emergency reports"),
+        _("Emergency reports and warnings"),
     ),
     MenuItem(
         "audit",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Clearance(models.IntegerChoices):
@@ -56,7 +57,7 @@ class Unit(models.Model):
         TEAM = "team", _("Team")
 
     class Function(models.TextChoices):
-        GENERAL = "general", _("General")
+        GENERAL = "general", pgettext_lazy("unit function", "General")
         TRAFFIC = "traffic", _("Traffic police")
         ADMINISTRATIVE = "administrative", _("Administrative and social-order police")
         CYBER = "cyber", _("Cyber-security police")
@@ -78,7 +79,7 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("parent unit"),
     )
-    path = models.CharField(max_length=255, db_index=True, editable=False)
+    path = models.CharField(_("path"), max_length=255, db_index=True, editable=False)
     city_wide = models.BooleanField(
         _("sees the whole city"),
         default=False,
@@ -133,10 +134,10 @@ class User(AbstractUser):
         _("clearance"), choices=Clearance.choices, default=Clearance.UNCLASSIFIED
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0, editable=False)
-    locked_until = models.DateTimeField(null=True, blank=True, editable=False)
+    failed_logins = models.PositiveSmallIntegerField(_("failed log-ins"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, editable=False)
 
-    objects = OfficerManager()
+    objects: ClassVar[OfficerManager] = OfficerManager()
 
     class Meta:
         verbose_name = _("user")
@@ -202,14 +203,16 @@ class ApiToken(models.Model):
     """A bearer token for an officer's app. Only a SHA-256 of the token is kept: the tokens
     are 256-bit random strings, so a fast hash is enough and lookups stay one index probe."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=12, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
@@ -230,23 +233,26 @@ class DeviceKey(models.Model):
         CAMERA = "camera", _("Camera")
         TRACKER = "tracker", _("Vehicle tracker")
 
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="device_keys")
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="device_keys", verbose_name=_("unit")
+    )
     subject = models.CharField(
+        _("subject"),
         max_length=80,
         blank=True,
         help_text=_("What the key speaks for, e.g. a camera code or a patrol unit id."),
     )
-    prefix = models.CharField(max_length=12, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("device key")

@@ -198,16 +198,19 @@ def login_check(*, request: Any, username: str, password: str) -> LoginResult:
     now = timezone.now()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(username=username).first()
-        if user is not None and user.is_locked(now):
+        locked = user is not None and user.is_locked(now)
+        if user is not None and locked:
             audit.record(
                 "login.locked", actor=user, object_type="user", object_id=user.pk, outcome="denied"
             )
-            raise AccountLocked(
-                _(
-                    "This account is locked after too many failed log-ins. "
-                    "Try again later or ask an administrator."
-                )
+    # Raised outside the block: raising inside it would roll the audit entry back.
+    if locked:
+        raise AccountLocked(
+            _(
+                "This account is locked after too many failed log-ins. "
+                "Try again later or ask an administrator."
             )
+        )
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
         if user is None:
@@ -258,9 +261,12 @@ def login_failure_count(*, user: User, reason: str) -> bool:
 
 
 def otp_needed(user: User) -> bool:
+    """SAFECITY_MFA_REQUIRED binds officers only (citizens' optional accounts are not made to
+    enrol an authenticator); anyone who has enrolled one must use it."""
     from django_otp import user_has_device
 
-    return bool(settings.SAFECITY_MFA_REQUIRED or user_has_device(user, confirmed=True))
+    required = settings.SAFECITY_MFA_REQUIRED and user.kind == User.Kind.OFFICER
+    return bool(required or user_has_device(user, confirmed=True))
 
 
 @transaction.atomic

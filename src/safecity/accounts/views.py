@@ -167,7 +167,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     }
     if filters["outcome"] not in {"", "success", "denied", "failure"}:
         filters["outcome"] = ""
-    paginator = Paginator(audit.entries(**filters), 50)
+    paginator = Paginator(audit.entries(**filters), 50)  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page"))
     audit.record(
         "audit.read",

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from safecity.core import audit
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg,unused-ignore]
     def save_model(self, request: HttpRequest, obj: Model, form: Any, change: bool) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)

@@ -27,7 +27,7 @@ def _raw(name: str, environ: Mapping[str, str] | None = None) -> str | None:
         raise ImproperlyConfigured(f"Set either {name} or {name}_FILE, not both.")
     if file_path is not None:
         try:
-            return Path(file_path).read_text(encoding="utf-8").strip()
+            value = Path(file_path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ImproperlyConfigured(f"{name}_FILE={file_path!r} cannot be read: {exc}") from exc
     if value is None or value.strip() == "":

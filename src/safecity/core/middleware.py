@@ -8,6 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from safecity.core.api import error_response
 from safecity.core.audit import ClientContext, client_context
@@ -16,11 +17,16 @@ Handler = Callable[[HttpRequest], HttpResponse]
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
-def _client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str:
+    """The caller's address, as the audit trail and the API's rate limit see it.
+
+    Behind our reverse proxy (``SAFECITY_BEHIND_PROXY``) it is the last X-Forwarded-For entry,
+    the one the proxy appended; the entries before it come from the client and can be forged.
+    """
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()[:45]
+            return forwarded.split(",")[-1].strip()[:45]
     return str(request.META.get("REMOTE_ADDR", ""))[:45]
 
 
@@ -44,13 +50,16 @@ class LanguageMiddleware:
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        token = client_context.set(ClientContext(ip=_client_ip(request)))
+        token = client_context.set(ClientContext(ip=client_ip(request)))
         try:
             response = self.get_response(request)
         finally:
             client_context.reset(token)
         response.headers.setdefault("Content-Language", language)
-        response.headers.setdefault("Vary", "Cookie")
+        # The language comes from the cookie, and under /api/ also from Accept-Language: a cache
+        # must not hand one caller's language to another.
+        vary = ("Cookie", "Accept-Language") if request.path.startswith("/api/") else ("Cookie",)
+        patch_vary_headers(response, vary)
         return response
 
 

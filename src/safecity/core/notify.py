@@ -32,6 +32,11 @@ class Message:
     subject: str = ""
     meta: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Fail where the message is written, not later in the worker that would send it.
+        if self.channel not in CHANNELS:
+            raise ValueError(f"unknown notification channel {self.channel!r}")
+
 
 class Backend(Protocol):
     def send(self, message: Message) -> str:
@@ -48,7 +53,10 @@ class FileBackend:
         self.directory.mkdir(parents=True, exist_ok=True)
         sent_at = timezone.now().isoformat()
         line = json.dumps({"sent_at": sent_at, **asdict(message)}, ensure_ascii=False)
-        with self._lock, (self.directory / f"{message.channel}.jsonl").open("a") as fh:
+        with (
+            self._lock,
+            (self.directory / f"{message.channel}.jsonl").open("a", encoding="utf-8") as fh,
+        ):
             fh.write(line + "\n")
         return f"file:{message.channel}:{sent_at}"
 
@@ -62,7 +70,7 @@ class ConsoleBackend:
 def backend_for(channel: Channel) -> Backend:
     if channel not in CHANNELS:
         raise ValueError(f"unknown notification channel {channel!r}")
-    path = settings.SAFECITY_NOTIFY_BACKENDS[channel]
+    path = str(settings.SAFECITY_NOTIFY_BACKENDS[channel])
     backend: Backend = import_string(path)()
     return backend
 
@@ -78,4 +86,6 @@ def outbox(channel: Channel) -> list[dict[str, str]]:
     path = Path(settings.NOTIFY_OUTBOX) / f"{channel}.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]

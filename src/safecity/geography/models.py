@@ -11,8 +11,8 @@ class Province(models.Model):
     code = models.PositiveSmallIntegerField(_("code"), primary_key=True)
     name = models.CharField(_("name"), max_length=100)
     division_type = models.CharField(_("division type"), max_length=40)
-    codename = models.CharField(max_length=100)
-    phone_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    codename = models.CharField(_("code name"), max_length=100)
+    phone_code = models.PositiveSmallIntegerField(_("phone area code"), null=True, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -38,16 +38,16 @@ class Ward(models.Model):
     division_type = models.CharField(
         _("division type"), max_length=10, choices=DivisionType.choices
     )
-    codename = models.CharField(max_length=100)
+    codename = models.CharField(_("code name"), max_length=100)
     search_key = models.CharField(
         max_length=100,
         db_index=True,
         editable=False,
-        help_text="Diacritic-free, lower-case name for look-ups.",
+        help_text=_("Diacritic-free, lower-case name for look-ups."),
     )
     # Boundary (GeoJSON geometry, WGS84) where the force's boundary file has it.
-    boundary = models.JSONField(null=True, blank=True)
-    area_km2 = models.FloatField(null=True, blank=True)
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
+    area_km2 = models.FloatField(_("area (km²)"), null=True, blank=True)
     label_lat = models.FloatField(null=True, blank=True)
     label_lon = models.FloatField(null=True, blank=True)
     min_lat = models.FloatField(null=True, blank=True)

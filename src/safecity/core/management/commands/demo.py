@@ -20,6 +20,6 @@ class Command(BaseCommand):
             )
         )
         for username, roles, unit in demo_logins():
-            self.stdout.write(f"  {username:<13} {roles:<22} {unit}")
+            self.stdout.write(f"  {username:<13} {roles:<26} {unit}")
         if settings.SAFECITY_MFA_REQUIRED:
             self.stdout.write("  (MFA is on: each account enrols an authenticator at first log-in)")

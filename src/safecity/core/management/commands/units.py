@@ -6,9 +6,11 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = ("`units init`: create the force's unit tree — the provincial police, the command "
-            "centre, the functional departments and one station per ward of "
-            "SAFECITY_PROVINCE_CODE. Idempotent; needs `geography load` first.")
+    help = (
+        "`units init`: create the force's unit tree — the provincial police, the command "
+        "centre, the functional departments and one station per ward of "
+        "SAFECITY_PROVINCE_CODE. Idempotent; needs `geography load` first."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
