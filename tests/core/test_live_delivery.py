@@ -222,3 +222,27 @@ async def test_it_filters_events_needing_a_capability_the_officer_lacks(
 
     assert hung_first["payload"] == {"id": 2}
     assert minh_first["payload"] == {"id": 1}
+
+
+async def test_it_closes_the_console_when_the_officer_logs_out(minh: User) -> None:
+    """GIVEN Minh's console is open
+    WHEN Minh logs out (the service records it)
+    THEN the server closes his socket, so it stops receiving events."""
+    from safecity.accounts.services import logout_record
+
+    async with officer_console(minh) as communicator:
+        await database_sync_to_async(logout_record)(user=minh)
+        closed = await communicator.receive_output(timeout=TIMEOUT)
+        assert closed["type"] == "websocket.close"
+        assert closed["code"] == 4401
+
+
+async def test_it_closes_the_console_when_the_officers_access_changes(minh: User) -> None:
+    from safecity.accounts.services import access_changed
+
+    async with officer_console(minh) as communicator:
+        await database_sync_to_async(access_changed)(user=minh, fields={"name"})
+        assert await communicator.receive_nothing(timeout=QUIET)
+        await database_sync_to_async(access_changed)(user=minh, fields={"clearance"})
+        closed = await communicator.receive_output(timeout=TIMEOUT)
+        assert closed["type"] == "websocket.close"

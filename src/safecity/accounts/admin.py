@@ -46,6 +46,11 @@ class OfficerAdmin(AuditedAdmin, UserAdmin):
         ),
     )
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            services.access_changed(user=obj, fields=set(form.changed_data))
+
 
 @admin.register(Unit)
 class UnitAdmin(AuditedAdmin):

@@ -59,6 +59,9 @@ class OpsConsumer(AsyncJsonWebsocketConsumer):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"event": "pong", "payload": {}})
 
+    async def live_disconnect(self, message: dict[str, Any]) -> None:
+        await self.close(code=4401)
+
     async def live_event(self, message: dict[str, Any]) -> None:
         if int(message.get("classification") or 0) > int(self.user.clearance):
             return

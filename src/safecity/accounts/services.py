@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from safecity.accounts.models import ApiToken, Clearance, DeviceKey, Unit, User
 from safecity.accounts.roles import ROLES_BY_SLUG
-from safecity.core import audit
+from safecity.core import audit, live
 from safecity.core.errors import ApplicationError, InvalidInput
 
 TOKEN_PREFIX = "sct_"  # noqa: S105 - a public marker, not a secret
@@ -281,9 +281,21 @@ def login_record(*, user: User, method: str) -> None:
     )
 
 
+@transaction.atomic
 def logout_record(*, user: Any) -> None:
     if getattr(user, "is_authenticated", False):
         audit.record("logout", actor=user, object_type="user", object_id=user.pk)
+        live.disconnect_user(user.pk)
+
+
+# What decides an officer's live groups and filters; a change closes their open consoles.
+ACCESS_FIELDS = frozenset({"is_active", "groups", "unit", "clearance", "kind"})
+
+
+def access_changed(*, user: User, fields: set[str]) -> None:
+    """Call after changing an officer's access (admin edits, role changes)."""
+    if fields & ACCESS_FIELDS:
+        live.disconnect_user(user.pk)
 
 
 @transaction.atomic

@@ -71,3 +71,14 @@ def publish(
         "sent_at": timezone.now().isoformat(),
     }
     transaction.on_commit(lambda: _send(groups, message), robust=True)
+
+
+DISCONNECT_MESSAGE_TYPE = "live.disconnect"
+
+
+def disconnect_user(user_id: int) -> None:
+    """After commit, close every console socket of this officer, e.g. when they log out or
+    their roles, unit, clearance or active flag change. The page reconnects by itself and the
+    new socket joins the groups the officer's new permissions allow."""
+    message = {"type": DISCONNECT_MESSAGE_TYPE}
+    transaction.on_commit(lambda: _send([user_group(user_id)], message), robust=True)
