@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "safecity.core.middleware.ApiErrorMiddleware",
+    "safecity.core.middleware.NulCharacterGuard",
     "safecity.core.middleware.PageErrorMiddleware",
 ]
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from safecity.core.api import error_response
 from safecity.core.audit import ClientContext, client_context
 
 Handler = Callable[[HttpRequest], HttpResponse]
+_JSON_NUL = re.compile(rb"(?<!\\)\\u0000", re.IGNORECASE)
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
@@ -113,3 +116,36 @@ class PageErrorMiddleware:
             {"status": exception.status, "message": exception.message},
             status=exception.status,
         )
+
+
+class NulCharacterGuard:
+    """Refuse NUL characters in API input with a 422 before they reach a service.
+
+    PostgreSQL text cannot hold U+0000 (SQLite can), so without this the same input would be
+    accepted on one database and fail with a 500 on the other. Pages are covered by Django's
+    forms, which already reject NUL.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/") and self._has_nul(request):
+            return error_response(
+                422,
+                fields={"__all__": [str(_("NUL characters (U+0000) are not allowed."))]},
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in value for values in request.GET.lists() for value in values[1]):
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("application/json"):
+            body = request.body
+            # A raw NUL byte, or the JSON escape for U+0000 (not preceded by another backslash).
+            return b"\x00" in body or _JSON_NUL.search(body) is not None
+        return False
