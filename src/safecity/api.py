@@ -17,9 +17,11 @@ from ninja.throttling import AnonRateThrottle, AuthRateThrottle
 from safecity.accounts.api import router as accounts_router
 from safecity.accounts.audit_api import router as audit_router
 from safecity.accounts.auth import USER_AUTH
+from safecity.alerts.api import router as alerts_router
 from safecity.core.api import install_error_handlers
 from safecity.core.middleware import client_ip
 from safecity.geography.api import router as geography_router
+from safecity.incidents.api import router as incidents_router
 
 
 class AnonThrottle(AnonRateThrottle):
@@ -58,9 +60,13 @@ api = NinjaAPI(
     throttle=[
         AnonThrottle(settings.SAFECITY_API_RATE_ANON),
         UserThrottle(settings.SAFECITY_API_RATE_USER),
-    ],
+    ]
+    if settings.SAFECITY_RATELIMIT_ENABLED
+    else [],
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/geography", geography_router)
+api.add_router("/", incidents_router)
+api.add_router("/alerts", alerts_router)

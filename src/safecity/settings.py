@@ -6,6 +6,7 @@ The README's "Configuration" table documents each variable; keep the two in step
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +80,8 @@ INSTALLED_APPS = [
     "safecity.core",
     "safecity.accounts",
     "safecity.geography",
+    "safecity.incidents",
+    "safecity.alerts",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +206,11 @@ SAFECITY_DEMO_PASSWORD = env_str("SAFECITY_DEMO_PASSWORD", "safecity-demo")
 SAFECITY_PROVINCE_CODE = env_int("SAFECITY_PROVINCE_CODE", 79, minimum=1, maximum=99)
 SAFECITY_API_RATE_ANON = env_rate("SAFECITY_API_RATE_ANON", "60/m")
 SAFECITY_API_RATE_USER = env_rate("SAFECITY_API_RATE_USER", "1200/m")
+SAFECITY_RATELIMIT_ENABLED = env_bool("SAFECITY_RATELIMIT_ENABLED", True)
+# Map tiles, e.g. an intranet tile server "https://tiles.ca.local/{z}/{x}/{y}.png". Empty: maps
+# draw the ward boundaries as their background, so they work with no tile server at all.
+SAFECITY_MAP_TILE_URL = env_str("SAFECITY_MAP_TILE_URL", "") or ""
+SAFECITY_MAP_ATTRIBUTION = env_str("SAFECITY_MAP_ATTRIBUTION", "") or ""
 OTP_TOTP_ISSUER = "SafeCity"
 
 _https = env_bool("SAFECITY_HTTPS", PRODUCTION)
@@ -238,7 +246,12 @@ STATIC_ROOT = DATA_DIR / "static"
 # when STATIC_ROOT is missing; ``collectstatic`` fills it for production.
 with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Leaflet (and Leaflet.draw) come from the django-leaflet wheel's static folder. The app itself
+# is not installed: it pulls in GeoDjango, which needs GDAL, and SafeCity needs neither.
+_leaflet_spec = importlib.util.find_spec("leaflet")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+if _leaflet_spec and _leaflet_spec.submodule_search_locations:
+    STATICFILES_DIRS.append(Path(list(_leaflet_spec.submodule_search_locations)[0]) / "static")
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 NOTIFY_OUTBOX = DATA_DIR / "outbox"

@@ -20,6 +20,7 @@ PUBLIC = {
     ("GET", "/api/v1/geography/wards"),
     ("GET", "/api/v1/geography/wards/locate"),
     ("GET", "/api/v1/geography/wards/{code}"),
+    ("GET", "/api/v1/geography/boundaries"),
 }
 
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete"}

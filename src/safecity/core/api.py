@@ -105,9 +105,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ApplicationError)
     def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        return respond(
+        response = respond(
             request, exc.status, code=exc.code, message=str(exc.message), fields=exc.fields
         )
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(int(retry_after))
+        return response
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -3,7 +3,10 @@ the citizens' report form uses these."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -52,8 +55,6 @@ def provinces(request: HttpRequest) -> list[Province]:
 @router.get("/wards", auth=None, response={200: list[WardOut], **ERROR_RESPONSES})
 def wards(request: HttpRequest, filters: Query[WardFilter]) -> list[Ward]:
     """Wards of a province (2025 structure), searchable without diacritics."""
-    from django.conf import settings
-
     province = filters.province or settings.SAFECITY_PROVINCE_CODE
     return list(selectors.wards_of(province, query=filters.q))
 
@@ -65,6 +66,15 @@ def ward_locate(request: HttpRequest, point: Query[LocateIn]) -> Ward:
     if ward is None:
         raise NotFound(code="outside_wards")
     return ward
+
+
+@router.get("/boundaries", auth=None, response={200: dict[str, Any], **ERROR_RESPONSES})
+def boundaries(request: HttpRequest, filters: Query[WardFilter], response: HttpResponse) -> Any:
+    """Ward boundaries of a province as a GeoJSON FeatureCollection (for maps with no tile
+    server: the wards are the background). Cached by browsers for a day."""
+    province = filters.province or settings.SAFECITY_PROVINCE_CODE
+    response["Cache-Control"] = "public, max-age=86400"
+    return selectors.boundaries_geojson(province)
 
 
 @router.get("/wards/{code}", auth=None, response={200: WardOut, **ERROR_RESPONSES})

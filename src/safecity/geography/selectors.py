@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -68,3 +69,19 @@ def ward_at(lat: float, lon: float) -> Ward | None:
     for index in locator.tree.query(point, predicate="intersects"):
         return Ward.objects.filter(code=locator.codes[int(index)]).first()
     return None
+
+
+def boundaries_geojson(province_code: int) -> dict[str, Any]:
+    """GeoJSON FeatureCollection of the province's wards that have boundaries."""
+    features = [
+        {
+            "type": "Feature",
+            "id": code,
+            "properties": {"code": code, "name": name, "label_lat": lat, "label_lon": lon},
+            "geometry": boundary,
+        }
+        for code, name, lat, lon, boundary in Ward.objects.filter(
+            province_id=province_code, boundary__isnull=False
+        ).values_list("code", "name", "label_lat", "label_lon", "boundary")
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,68 @@
+"""``Idempotency-Key`` for POST endpoints that must never act twice (a citizen's retry on a
+bad connection must not open a second report).
+
+The first answer is stored in the same transaction as the change it describes, so either both
+exist or neither does. A retry with the same key and the same body gets that answer again; the
+same key with a different body is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from safecity.core.errors import Conflict, InvalidInput
+from safecity.core.models import IdempotencyRecord
+
+MAX_KEY_LENGTH = 200
+
+
+def body_fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def run_once(
+    *, scope: str, key: str | None, body: Any, action: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any], bool]:
+    """Run ``action`` (which returns status and JSON body) at most once per ``(scope, key)``.
+
+    Returns (status, body, replayed). Without a key the action simply runs.
+    """
+    if key is None:
+        with transaction.atomic():
+            status, answer = action()
+        return status, answer, False
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            _("The Idempotency-Key header must be 1 to 200 characters."),
+            fields={"Idempotency-Key": [str(_("1 to 200 characters"))]},
+        )
+    fingerprint = body_fingerprint(body)
+    for _attempt in range(2):
+        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if existing is not None:
+            if existing.fingerprint != fingerprint:
+                raise Conflict(
+                    _("This Idempotency-Key was already used with a different request."),
+                    code="idempotency_conflict",
+                )
+            return existing.status, existing.response, True
+        try:
+            with transaction.atomic():
+                status, answer = action()
+                IdempotencyRecord.objects.create(
+                    scope=scope, key=key, fingerprint=fingerprint, status=status, response=answer
+                )
+            return status, answer, False
+        except IntegrityError:
+            # Another request with the same key committed first (PostgreSQL; on SQLite the
+            # immediate transaction makes the second writer wait): read its answer instead.
+            continue
+    raise Conflict(_("This request is being processed; retry in a moment."), code="in_progress")
