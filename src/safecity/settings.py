@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from safecity.core.env import (
     env_bool,
     env_choice,
+    env_duplicate_rules,
     env_int,
     env_list,
     env_path,
@@ -211,6 +212,20 @@ SAFECITY_RATELIMIT_ENABLED = env_bool("SAFECITY_RATELIMIT_ENABLED", True)
 # draw the ward boundaries as their background, so they work with no tile server at all.
 SAFECITY_MAP_TILE_URL = env_str("SAFECITY_MAP_TILE_URL", "") or ""
 SAFECITY_MAP_ATTRIBUTION = env_str("SAFECITY_MAP_ATTRIBUTION", "") or ""
+
+# --- Reports and incidents ------------------------------------------------------------------
+SAFECITY_REPORT_RATE_IP = env_rate("SAFECITY_REPORT_RATE_IP", "20/m")
+SAFECITY_REPORT_RATE_PHONE = env_rate("SAFECITY_REPORT_RATE_PHONE", "10/h")
+SAFECITY_MEDIA_PHOTO_MAX_MB = env_int("SAFECITY_MEDIA_PHOTO_MAX_MB", 10, minimum=1, maximum=100)
+SAFECITY_MEDIA_VIDEO_MAX_MB = env_int("SAFECITY_MEDIA_VIDEO_MAX_MB", 50, minimum=1, maximum=1000)
+# A new report joins an open incident of the same category within this distance (metres)
+# and time since that incident's last report (minutes): "category=metres/minutes,...".
+SAFECITY_DUPLICATE_RULES = env_duplicate_rules(
+    "SAFECITY_DUPLICATE_RULES",
+    "fire=300/60,traffic_accident=150/30,security=100/30,rescue=200/60,medical=100/30,other=50/30",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OTP_TOTP_ISSUER = "SafeCity"
 
 _https = env_bool("SAFECITY_HTTPS", PRODUCTION)

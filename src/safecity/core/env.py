@@ -141,3 +141,21 @@ def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = Non
     if not _RATE.match(value):
         raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 60/m (s, m, h or d).")
     return value
+
+
+def env_duplicate_rules(
+    name: str, default: str, *, environ: Mapping[str, str] | None = None
+) -> dict[str, tuple[int, int]]:
+    """``"fire=300/60,traffic_accident=150/30"`` → ``{"fire": (300, 60), ...}`` (metres,
+    minutes). A category left out never absorbs reports into an open incident."""
+    value = _raw(name, environ) or default
+    rules: dict[str, tuple[int, int]] = {}
+    for item in value.split(","):
+        category, _eq, spec = item.strip().partition("=")
+        metres, _slash, minutes = spec.partition("/")
+        if not (category and metres.isdigit() and minutes.isdigit()):
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()!r} is not category=metres/minutes (e.g. fire=300/60)."
+            )
+        rules[category] = (int(metres), int(minutes))
+    return rules

@@ -1,0 +1,524 @@
+"""Every change to reports and incidents. Each runs in one transaction, writes the timeline
+and the audit trail, and tells the consoles after commit."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import h3
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safecity.accounts.models import Unit
+from safecity.core import audit, live
+from safecity.core.errors import Conflict, InvalidInput
+from safecity.core.phones import to_e164
+from safecity.core.text import clean
+from safecity.geography.models import Ward
+from safecity.geography.selectors import ward_at
+from safecity.incidents.models import (
+    DEFAULT_PRIORITY,
+    Category,
+    Channel,
+    Incident,
+    IncidentEvent,
+    Priority,
+    Report,
+)
+
+H3_RESOLUTION = 9  # ~0.1 km² cells: fine enough for hotspots, coarse enough to aggregate
+EARTH_RADIUS_M = 6_371_000.0
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    category: str
+    description: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    ward_code: int | None = None
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    location_source: str = "pin"
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+# --- Location -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+    ward: Ward | None
+    source: str
+
+
+def locate(data: ReportInput) -> Place:
+    """Where the report is: a point (pin or phone) inside the force's province, or a typed
+    address with a ward of the province (the ward's label point stands for it)."""
+    province = settings.SAFECITY_PROVINCE_CODE
+    if data.lat is not None and data.lon is not None:
+        ward = ward_at(data.lat, data.lon)
+        if ward is None or ward.province_id != province:
+            raise InvalidInput(
+                _("This location is outside the area this police force covers."),
+                code="outside_province",
+                fields={"lat": [_("Outside the province.")], "lon": [_("Outside the province.")]},
+            )
+        source = data.location_source if data.location_source in {"pin", "device"} else "pin"
+        return Place(lat=data.lat, lon=data.lon, ward=ward, source=source)
+    if data.ward_code is not None and data.address.strip():
+        ward = Ward.objects.filter(code=data.ward_code, province_id=province).first()
+        if ward is None:
+            raise InvalidInput(
+                _("Choose a ward of this province."),
+                code="outside_province",
+                fields={"ward_code": [_("Not a ward of this province.")]},
+            )
+        if ward.label_lat is None or ward.label_lon is None:
+            raise InvalidInput(fields={"ward_code": [_("This ward has no known location.")]})
+        return Place(lat=ward.label_lat, lon=ward.label_lon, ward=ward, source="address")
+    raise InvalidInput(
+        _("Give the location: a point on the map, or an address with its ward."),
+        fields={
+            "lat": [_("Required unless address and ward_code are given.")],
+            "address": [_("Required with ward_code when there is no point.")],
+        },
+    )
+
+
+def owning_unit(ward_code: int | None) -> Unit:
+    """The ward's police station, or the force itself where no station covers the ward."""
+    unit = None
+    if ward_code is not None:
+        unit = Unit.objects.filter(ward_code=ward_code, kind=Unit.Kind.STATION).first()
+    if unit is None:
+        unit = Unit.objects.filter(parent__isnull=True).order_by("id").first()
+    if unit is None:
+        raise Conflict(_("No police unit is set up yet (run `safecity units init`)."))
+    return unit
+
+
+# --- Duplicates ---------------------------------------------------------------------------------
+
+
+def find_duplicate(*, category: str, lat: float, lon: float, now: Any = None) -> Incident | None:
+    """The nearest open incident of the same category within the category's distance, whose
+    last report is within its time window (``SAFECITY_DUPLICATE_RULES``)."""
+    rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
+    if rule is None:
+        return None
+    metres, minutes = rule
+    now = now or timezone.now()
+    dlat = metres / 111_320.0
+    dlon = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    candidates = Incident.objects.filter(
+        status__in=Incident.OPEN_STATUSES,
+        category=category,
+        last_report_at__gte=now - timedelta(minutes=minutes),
+        lat__range=(lat - dlat, lat + dlat),
+        lon__range=(lon - dlon, lon + dlon),
+    )
+    best: tuple[float, Incident] | None = None
+    for incident in candidates:
+        d = distance_m(lat, lon, incident.lat, incident.lon)
+        if d <= metres and (best is None or d < best[0]):
+            best = (d, incident)
+    return best[1] if best else None
+
+
+# --- Timeline and live events ---------------------------------------------------------------------
+
+
+def _event(
+    incident: Incident, kind: str, *, actor: Any = None, public: bool = False, **detail: Any
+) -> IncidentEvent:
+    return IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) and hasattr(actor, "kind") else None,
+        status=incident.status,
+        detail=detail,
+        public=public,
+    )
+
+
+def live_payload(incident: Incident) -> dict[str, Any]:
+    """What a console needs to draw a queue row; no reporter's personal data."""
+    ward = (
+        Ward.objects.filter(code=incident.ward_code).only("name").first()
+        if incident.ward_code is not None
+        else None
+    )
+    return {
+        "id": incident.pk,
+        "category": incident.category,
+        "priority": incident.priority,
+        "status": incident.status,
+        "ward_code": incident.ward_code,
+        "ward_name": ward.name if ward else "",
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "report_count": incident.report_count,
+        "opened_at": incident.opened_at.isoformat(),
+        "summary": incident.summary,
+    }
+
+
+def _announce(event: str, incident: Incident) -> None:
+    live.publish(
+        event,
+        live_payload(incident),
+        unit_path=incident.unit.ancestor_ids,
+        classification=incident.classification,
+    )
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+def _clean_input(data: ReportInput) -> ReportInput:
+    errors: dict[str, list[str]] = {}
+    if data.category not in Category.values:
+        errors["category"] = [_("Choose one of: %(c)s.") % {"c": ", ".join(Category.values)}]
+    phone = ""
+    if data.reporter_phone.strip():
+        phone = to_e164(data.reporter_phone) or ""
+        if not phone:
+            errors["reporter_phone"] = [_("This is not a valid phone number.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    return ReportInput(
+        category=data.category,
+        description=clean(data.description)[:4000],
+        lat=data.lat,
+        lon=data.lon,
+        address=clean(data.address)[:300],
+        ward_code=data.ward_code,
+        reporter_name=clean(data.reporter_name)[:150],
+        reporter_phone=phone,
+        location_source=data.location_source,
+    )
+
+
+@transaction.atomic
+def report_submit(
+    *,
+    data: ReportInput,
+    channel: str,
+    reporter: Any = None,
+    taken_by: Any = None,
+    priority: int | None = None,
+    notes: str = "",
+) -> Report:
+    """Accept one report: store it, then either link it to an open incident of the same kind
+    nearby (a duplicate) or open a new incident. Citizens and call-takers both come here."""
+    data = _clean_input(data)
+    place = locate(data)
+    now = timezone.now()
+    ward_code = place.ward.code if place.ward else None
+    incident = find_duplicate(category=data.category, lat=place.lat, lon=place.lon, now=now)
+    joined = incident is not None
+    if incident is None:
+        incident = Incident.objects.create(
+            category=data.category,
+            priority=priority or DEFAULT_PRIORITY[Category(data.category)],
+            lat=place.lat,
+            lon=place.lon,
+            ward_code=ward_code,
+            h3_cell=h3.latlng_to_cell(place.lat, place.lon, H3_RESOLUTION),
+            address=data.address,
+            summary=data.description[:300],
+            unit=owning_unit(ward_code),
+            report_count=1,
+            opened_at=now,
+            last_report_at=now,
+        )
+        _event(
+            incident,
+            IncidentEvent.Kind.OPENED,
+            actor=taken_by or reporter,
+            public=True,
+            channel=channel,
+        )
+    else:
+        Incident.objects.filter(pk=incident.pk).update(
+            report_count=F("report_count") + 1, last_report_at=now
+        )
+        incident.refresh_from_db(fields=["report_count", "last_report_at"])
+        _event(
+            incident, IncidentEvent.Kind.REPORT_LINKED, actor=taken_by or reporter, channel=channel
+        )
+    report = Report.objects.create(
+        incident=incident,
+        channel=channel,
+        category=data.category,
+        description=data.description,
+        lat=place.lat,
+        lon=place.lon,
+        location_source=place.source,
+        address=data.address,
+        ward_code=ward_code,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+        taken_by=taken_by,
+        notes=clean(notes)[:4000],
+        joined_existing=joined,
+        received_at=now,
+    )
+    audit.record(
+        "report.submit",
+        actor=taken_by or reporter,
+        object_type="report",
+        object_id=report.pk,
+        detail={"incident": incident.pk, "channel": channel, "joined": joined},
+    )
+    _announce("incident.updated" if joined else "incident.created", incident)
+    return report
+
+
+# --- Officers' actions ----------------------------------------------------------------------------
+
+
+def _require_open(incident: Incident) -> None:
+    if not incident.is_open:
+        raise Conflict(
+            _("This incident has ended (%(status)s).") % {"status": incident.get_status_display()},
+            code="incident_ended",
+        )
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().select_related("unit").get(pk=incident.pk)
+
+
+@transaction.atomic
+def incident_acknowledge(*, incident: Incident, actor: Any) -> Incident:
+    incident = _lock(incident)
+    _require_open(incident)
+    if incident.status != Incident.Status.NEW:
+        return incident  # already acknowledged: pressing twice is not an error
+    incident.status = Incident.Status.ACKNOWLEDGED
+    incident.acknowledged_at = timezone.now()
+    incident.save(update_fields=["status", "acknowledged_at"])
+    _event(incident, IncidentEvent.Kind.ACKNOWLEDGED, actor=actor, public=True)
+    audit.record("incident.acknowledge", actor=actor, object_type="incident", object_id=incident.pk)
+    _announce("incident.updated", incident)
+    return incident
+
+
+@transaction.atomic
+def incident_set_priority(
+    *, incident: Incident, priority: int, reason: str, actor: Any
+) -> Incident:
+    reason = clean(reason)
+    errors: dict[str, list[str]] = {}
+    if priority not in Priority.values:
+        errors["priority"] = [_("Priority is 1 (highest) to 4.")]
+    if not reason:
+        errors["reason"] = [_("Say why the priority changes.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    incident = _lock(incident)
+    _require_open(incident)
+    before = incident.priority
+    if before == priority:
+        return incident
+    incident.priority = priority
+    incident.save(update_fields=["priority"])
+    _event(
+        incident,
+        IncidentEvent.Kind.PRIORITY,
+        actor=actor,
+        before=before,
+        after=priority,
+        reason=reason[:300],
+    )
+    audit.record(
+        "incident.priority",
+        actor=actor,
+        object_type="incident",
+        object_id=incident.pk,
+        detail={"before": before, "after": priority, "reason": reason[:300]},
+    )
+    _announce("incident.updated", incident)
+    return incident
+
+
+@transaction.atomic
+def incident_merge(*, source: Incident, target: Incident, actor: Any) -> Incident:
+    """Fold ``source`` into ``target``: its reports move over and it ends as merged."""
+    if source.pk == target.pk:
+        raise InvalidInput(
+            _("An incident cannot be merged into itself."),
+            fields={"target_id": [_("Choose another incident.")]},
+        )
+    # Lock both in id order so two opposite merges cannot deadlock.
+    first, second = sorted([source.pk, target.pk])
+    locked = {
+        i.pk: i
+        for i in Incident.objects.select_for_update()
+        .select_related("unit")
+        .filter(pk__in=[first, second])
+        .order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    _require_open(source)
+    _require_open(target)
+    moved = Report.objects.filter(incident=source).update(incident=target)
+    target.report_count = Report.objects.filter(incident=target).count()
+    target.last_report_at = max(target.last_report_at, source.last_report_at)
+    target.priority = min(target.priority, source.priority)
+    target.save(update_fields=["report_count", "last_report_at", "priority"])
+    source.status = Incident.Status.MERGED
+    source.merged_into = target
+    source.report_count = 0
+    source.ended_at = timezone.now()
+    source.save(update_fields=["status", "merged_into", "report_count", "ended_at"])
+    _event(source, IncidentEvent.Kind.MERGED, actor=actor, into=target.pk)
+    _event(target, IncidentEvent.Kind.MERGED, actor=actor, absorbed=source.pk, reports=moved)
+    audit.record(
+        "incident.merge",
+        actor=actor,
+        object_type="incident",
+        object_id=target.pk,
+        detail={"source": source.pk, "reports": moved},
+    )
+    _announce("incident.updated", source)
+    _announce("incident.updated", target)
+    return target
+
+
+@transaction.atomic
+def report_unlink(*, report: Report, actor: Any) -> Incident:
+    """Undo a duplicate link: the report gets an incident of its own."""
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    old = _lock(report.incident)
+    if old.report_count <= 1:
+        raise Conflict(_("This report is the only one of its incident."), code="only_report")
+    now = timezone.now()
+    new = Incident.objects.create(
+        category=report.category,
+        priority=DEFAULT_PRIORITY[Category(report.category)],
+        lat=report.lat,
+        lon=report.lon,
+        ward_code=report.ward_code,
+        h3_cell=h3.latlng_to_cell(report.lat, report.lon, H3_RESOLUTION),
+        address=report.address,
+        summary=report.description[:300],
+        unit=owning_unit(report.ward_code),
+        report_count=1,
+        opened_at=now,
+        last_report_at=report.received_at,
+    )
+    Report.objects.filter(pk=report.pk).update(incident=new, joined_existing=False)
+    Incident.objects.filter(pk=old.pk).update(report_count=F("report_count") - 1)
+    old.refresh_from_db(fields=["report_count"])
+    _event(new, IncidentEvent.Kind.OPENED, actor=actor, public=True, unlinked_from=old.pk)
+    _event(old, IncidentEvent.Kind.UNLINKED, actor=actor, report=report.pk, new_incident=new.pk)
+    audit.record(
+        "report.unlink",
+        actor=actor,
+        object_type="report",
+        object_id=report.pk,
+        detail={"from": old.pk, "to": new.pk},
+    )
+    _announce("incident.updated", old)
+    _announce("incident.created", new)
+    return new
+
+
+CLOSING_STATUSES = (
+    Incident.Status.RESOLVED,
+    Incident.Status.CLOSED,
+    Incident.Status.CANCELLED,
+    Incident.Status.FALSE_REPORT,
+)
+
+
+@transaction.atomic
+def incident_close(
+    *, incident: Incident, outcome: str, actor: Any, status: str = Incident.Status.CLOSED
+) -> Incident:
+    outcome = clean(outcome)
+    errors: dict[str, list[str]] = {}
+    if status not in CLOSING_STATUSES:
+        errors["status"] = [_("Close as one of: %(s)s.") % {"s": ", ".join(CLOSING_STATUSES)}]
+    if not outcome:
+        errors["outcome"] = [_("Describe the outcome.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    incident = _lock(incident)
+    if incident.status in Incident.ENDED_STATUSES:
+        raise Conflict(_("This incident has already ended."), code="incident_ended")
+    incident.status = status
+    incident.outcome = outcome[:500]
+    if status != Incident.Status.RESOLVED:
+        incident.ended_at = timezone.now()
+    incident.save(update_fields=["status", "outcome", "ended_at"])
+    _event(incident, IncidentEvent.Kind.CLOSED, actor=actor, public=True, outcome=outcome[:500])
+    audit.record(
+        "incident.close",
+        actor=actor,
+        object_type="incident",
+        object_id=incident.pk,
+        detail={"status": status},
+    )
+    _announce("incident.updated", incident)
+    return incident
+
+
+@transaction.atomic
+def incident_set_status(*, incident: Incident, status: str, actor: Any) -> Incident:
+    """Move an open incident along new → acknowledged → dispatched → on scene (the dispatch
+    app calls this as its units move)."""
+    allowed = (Incident.Status.ACKNOWLEDGED, Incident.Status.DISPATCHED, Incident.Status.ON_SCENE)
+    if status not in allowed:
+        raise InvalidInput(fields={"status": [_("Not a status that can be set directly.")]})
+    incident = _lock(incident)
+    _require_open(incident)
+    if incident.status == status:
+        return incident
+    incident.status = status
+    if incident.acknowledged_at is None:
+        incident.acknowledged_at = timezone.now()
+    incident.save(update_fields=["status", "acknowledged_at"])
+    _event(incident, IncidentEvent.Kind.STATUS, actor=actor, public=True, status_to=status)
+    audit.record(
+        "incident.status",
+        actor=actor,
+        object_type="incident",
+        object_id=incident.pk,
+        detail={"status": status},
+    )
+    _announce("incident.updated", incident)
+    return incident
+
+
+__all__ = [
+    "Channel",
+    "ReportInput",
+    "incident_acknowledge",
+    "incident_close",
+    "incident_merge",
+    "incident_set_priority",
+    "incident_set_status",
+    "report_submit",
+    "report_unlink",
+]
