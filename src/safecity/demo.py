@@ -148,14 +148,59 @@ def accounts_load(units: dict[str, Unit], password: str, say: Say) -> None:
         )
 
 
+# (ward name, category, description, reporter phone) — a morning's worth of reports.
+DEMO_REPORTS = (
+    (
+        "Phường Sài Gòn",
+        "traffic_accident",
+        "Va chạm giữa xe máy và ô tô trên đường Lê Lợi, một người bị thương nhẹ.",
+        "0903111222",
+    ),
+    ("Phường Sài Gòn", "traffic_accident", "Tai nạn giao thông ở Lê Lợi, xe cộ ùn tắc.", ""),
+    ("Phường Bến Thành", "security", "Nhóm thanh niên gây rối trước chợ.", "0912345678"),
+    ("Phường Chợ Lớn", "fire", "Khói bốc lên từ tầng 2 một nhà ống, có mùi khét.", "0987654321"),
+    ("Phường Thủ Dầu Một", "medical", "Người lớn tuổi ngất trên vỉa hè.", ""),
+)
+
+
+@transaction.atomic
+def reports_load(say: Say) -> None:
+    """A few open incidents so the queue and map are not empty on first start."""
+    from safecity.incidents.models import Channel, Report
+    from safecity.incidents.services import ReportInput, report_submit
+
+    if Report.objects.exists():
+        return
+    made = 0
+    for ward_name, category, description, phone in DEMO_REPORTS:
+        ward = Ward.objects.filter(
+            province_id=settings.SAFECITY_PROVINCE_CODE, name=ward_name
+        ).first()
+        if ward is None or ward.label_lat is None or ward.label_lon is None:
+            continue
+        report_submit(
+            data=ReportInput(
+                category=category,
+                description=description,
+                lat=ward.label_lat,
+                lon=ward.label_lon,
+                reporter_phone=phone,
+            ),
+            channel=Channel.WEB,
+        )
+        made += 1
+    say(f"  {made} reports")
+
+
 def demo_load(say: Say = print) -> None:
     say("Geography")
-    result = geography_load(progress=say)
+    geography_load(progress=say)
     say(f"Units (province {settings.SAFECITY_PROVINCE_CODE})")
     units = units_load(say)
     say("Demo accounts")
     accounts_load(units, settings.SAFECITY_DEMO_PASSWORD or "safecity-demo", say)
-    del result
+    say("Reports and incidents")
+    reports_load(say)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
