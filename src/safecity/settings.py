@@ -224,6 +224,12 @@ SAFECITY_DUPLICATE_RULES = env_duplicate_rules(
     "SAFECITY_DUPLICATE_RULES",
     "fire=300/60,traffic_accident=150/30,security=100/30,rescue=200/60,medical=100/30,other=50/30",
 )
+
+# --- Public warnings (CAP 1.2) --------------------------------------------------------------
+# The CAP <sender> of every published warning: no spaces, commas, "<" or "&" (CAP 1.2 §3.2.1);
+# a message that breaks this is refused at publish time.
+SAFECITY_CAP_SENDER = env_str("SAFECITY_CAP_SENDER", "canhbao@congan.hochiminh.gov.vn")
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OTP_TOTP_ISSUER = "SafeCity"

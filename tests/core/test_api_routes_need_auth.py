@@ -21,6 +21,14 @@ PUBLIC = {
     ("GET", "/api/v1/geography/wards/locate"),
     ("GET", "/api/v1/geography/wards/{code}"),
     ("GET", "/api/v1/geography/boundaries"),
+    # Citizens report and follow their reports without an account.
+    ("POST", "/api/v1/reports"),
+    ("GET", "/api/v1/reports/{tracking_code}"),
+    ("POST", "/api/v1/reports/{tracking_code}/media"),
+    # Public warnings are public; citizens subscribe to them without an account.
+    ("GET", "/api/v1/alerts"),
+    ("GET", "/api/v1/alerts/{identifier}"),
+    ("POST", "/api/v1/alerts/subscriptions"),
 }
 
 _HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
