@@ -201,6 +201,10 @@ def demo_load(say: Say = print) -> None:
     accounts_load(units, settings.SAFECITY_DEMO_PASSWORD or "safecity-demo", say)
     say("Reports and incidents")
     reports_load(say)
+    say("Warnings and articles")
+    from safecity.alerts.demo import demo_load as alerts_demo_load
+
+    alerts_demo_load(say)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

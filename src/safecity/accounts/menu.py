@@ -35,7 +35,7 @@ MENU: tuple[MenuItem, ...] = (
         _("Incident queue"),
         _("Citizen reports and 113/114 calls, grouped into incidents and updated live."),
         ("accounts.take_calls", "accounts.dispatch_units", "accounts.command_operations"),
-        "incidents:queue",
+        "incidents_ops:queue",
         _("Emergency reports and warnings"),
     ),
     MenuItem(
@@ -83,7 +83,7 @@ MENU: tuple[MenuItem, ...] = (
         _("Public warnings"),
         _("Compose, approve and publish CAP warnings to citizens."),
         ("accounts.publish_alerts", "accounts.approve_alerts"),
-        "alerts:list",
+        "alerts_ops:list",
         _("Emergency reports and warnings"),
     ),
     MenuItem(

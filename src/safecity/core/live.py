@@ -35,15 +35,24 @@ def user_group(user_id: int) -> str:
     return f"ops.user.{user_id}"
 
 
+async def _group_send_each(layer: Any, groups: list[str], message: dict[str, Any]) -> None:
+    for group in groups:
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # a dropped console update must never break the service that sent it
+            logger.exception("live event %s to %s could not be sent", message.get("event"), group)
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # a dropped console update must never break the service that sent it
-            logger.exception("live event %s to %s could not be sent", message.get("event"), group)
+    # One trip to the event loop for all the groups: each ``async_to_sync`` is a round trip
+    # between this worker thread and the loop's thread.
+    try:
+        async_to_sync(_group_send_each)(layer, groups, message)
+    except Exception:
+        logger.exception("live event %s could not be sent", message.get("event"))
 
 
 def publish(

@@ -19,12 +19,19 @@ _VOWELS = set("aeiouy")
 _MODIFIED = {"ă", "â", "ê", "ô", "ơ", "ư"}
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BLANK_RUNS = re.compile(r"\n{3,}")
 _ETH = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 
 
-def clean(text: str) -> str:
-    """The stored form: NFC, Đ not Ð, single spaces, no leading or trailing space."""
+def clean(text: str, *, multiline: bool = False) -> str:
+    """The stored form: NFC, Đ not Ð, single spaces, no leading or trailing space.
+
+    ``multiline`` keeps line breaks (a description's paragraphs) and collapses the rest.
+    """
     text = unicodedata.normalize("NFC", text).translate(_ETH)
+    if multiline:
+        lines = (_WHITESPACE.sub(" ", line).strip() for line in text.splitlines())
+        return _BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip()
     return _WHITESPACE.sub(" ", text).strip()
 
 

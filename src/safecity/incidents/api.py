@@ -14,6 +14,7 @@ from safecity.core import idempotency, ratelimit
 from safecity.core.api import ERROR_RESPONSES
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.middleware import client_ip
+from safecity.core.phones import to_e164
 from safecity.incidents import media, selectors, services
 from safecity.incidents.models import Channel, Incident, Report
 from safecity.incidents.schemas import (
@@ -35,12 +36,14 @@ MEDIA_WINDOW_HOURS = 24
 
 
 def _accepted(report: Report) -> dict[str, Any]:
-    status = selectors.report_public_status(report.tracking_code)
+    # The report's incident is in memory, created or found in this same transaction: its
+    # status needs no second read of the report and its timeline (~1 ms a report).
+    status, status_label = selectors.public_status(report.incident)
     return {
         "id": report.pk,
         "tracking_code": report.tracking_code,
-        "status": status["status"],
-        "status_label": status["status_label"],
+        "status": status,
+        "status_label": status_label,
         "incident_id": report.incident_id,
         "joined_existing": report.joined_existing,
     }
@@ -73,8 +76,10 @@ def report_create(
     body returns the first answer and never makes a second report; the same key with another
     body is a 409."""
     ratelimit.hit("report:ip", client_ip(request), settings.SAFECITY_REPORT_RATE_IP)
-    if payload.reporter_phone:
-        ratelimit.hit("report:phone", payload.reporter_phone, settings.SAFECITY_REPORT_RATE_PHONE)
+    if payload.reporter_phone.strip():
+        # Count the number, not the way it was typed ("0901 234 567" = "+84901234567").
+        phone = to_e164(payload.reporter_phone) or payload.reporter_phone.strip()
+        ratelimit.hit("report:phone", phone, settings.SAFECITY_REPORT_RATE_PHONE)
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     body = payload.model_dump()
 
@@ -158,7 +163,13 @@ def _detail(user: Any, incident: Incident) -> dict[str, Any]:
     from safecity.core import audit
 
     # Reporters' names and phones are personal data: reading them is audited.
-    audit.record("incident.read", actor=user, object_type="incident", object_id=incident.pk)
+    audit.record(
+        "incident.read",
+        actor=user,
+        object_type="incident",
+        object_id=incident.pk,
+        purpose="incident handling",
+    )
     out = IncidentOut.model_validate(incident).model_dump()
     out["reports"] = list(incident.reports.all())
     out["events"] = [
@@ -183,14 +194,14 @@ def incident_detail(request: HttpRequest, incident_id: int) -> dict[str, Any]:
 @router.post("/incidents/{incident_id}/acknowledge", response={200: IncidentOut, **ERROR_RESPONSES})
 def incident_acknowledge(request: HttpRequest, incident_id: int) -> Incident:
     user = request.auth  # type: ignore[attr-defined]
-    incident = selectors.access_incident(user, incident_id)
+    incident = selectors.access_incident_to_act(user, incident_id)
     return services.incident_acknowledge(incident=incident, actor=user)
 
 
 @router.post("/incidents/{incident_id}/priority", response={200: IncidentOut, **ERROR_RESPONSES})
 def incident_priority(request: HttpRequest, incident_id: int, payload: PriorityIn) -> Incident:
     user = request.auth  # type: ignore[attr-defined]
-    incident = selectors.access_incident(user, incident_id)
+    incident = selectors.access_incident_to_act(user, incident_id)
     return services.incident_set_priority(
         incident=incident, priority=payload.priority, reason=payload.reason, actor=user
     )
@@ -200,8 +211,8 @@ def incident_priority(request: HttpRequest, incident_id: int, payload: PriorityI
 def incident_merge(request: HttpRequest, incident_id: int, payload: MergeIn) -> Incident:
     """Merge this incident into `target_id` (its reports move there)."""
     user = request.auth  # type: ignore[attr-defined]
-    source = selectors.access_incident(user, incident_id)
-    target = selectors.access_incident(user, payload.target_id)
+    source = selectors.access_incident_to_act(user, incident_id)
+    target = selectors.access_incident_to_act(user, payload.target_id)
     return services.incident_merge(source=source, target=target, actor=user)
 
 
@@ -212,7 +223,7 @@ def incident_merge(request: HttpRequest, incident_id: int, payload: MergeIn) -> 
 def report_unlink(request: HttpRequest, incident_id: int, report_id: int) -> Incident:
     """Undo a duplicate link: the report gets its own new incident (returned)."""
     user = request.auth  # type: ignore[attr-defined]
-    incident = selectors.access_incident(user, incident_id)
+    incident = selectors.access_incident_to_act(user, incident_id)
     report = selectors.access_report(user, report_id)
     if report.incident_id != incident.pk:
         raise InvalidInput(fields={"report_id": ["Not a report of this incident."]})
@@ -222,7 +233,7 @@ def report_unlink(request: HttpRequest, incident_id: int, report_id: int) -> Inc
 @router.post("/incidents/{incident_id}/close", response={200: IncidentOut, **ERROR_RESPONSES})
 def incident_close(request: HttpRequest, incident_id: int, payload: CloseIn) -> Incident:
     user = request.auth  # type: ignore[attr-defined]
-    incident = selectors.access_incident(user, incident_id)
+    incident = selectors.access_incident_to_act(user, incident_id)
     return services.incident_close(
         incident=incident, outcome=payload.outcome, status=payload.status, actor=user
     )

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from safecity.core import audit
 from safecity.core.errors import InvalidInput
@@ -51,7 +51,13 @@ def _public_copy(content: bytes, content_type: str) -> bytes:
     with Image.open(io.BytesIO(content)) as image:
         image.load()
         fmt = _PIL_FORMATS[content_type]
-        pixels = image.convert("RGB") if fmt == "JPEG" and image.mode not in ("RGB", "L") else image
+        # Turn the pixels upright first: the orientation tag goes with the rest of the EXIF.
+        upright = ImageOps.exif_transpose(image) or image
+        pixels = (
+            upright.convert("RGB")
+            if fmt == "JPEG" and upright.mode not in ("RGB", "L")
+            else upright
+        )
         clean = pixels.copy()
         clean.info = {}  # drops exif, icc, xmp, comments carried in info
         out = io.BytesIO()
@@ -84,7 +90,14 @@ def report_media_add(*, report: Report, content: bytes, actor: Any = None) -> Re
     if not is_video:
         try:
             public = _public_copy(content, content_type)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        # DecompressionBombError (a small file claiming huge dimensions) is not an OSError.
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            OSError,
+            ValueError,
+            SyntaxError,
+        ):
             raise _invalid(_("This image is damaged or not really an image.")) from None
     now = timezone.now()
     folder = Path("reports") / now.strftime("%Y/%m") / report.tracking_code

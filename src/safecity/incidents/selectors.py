@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from safecity.accounts.access import access_scoped, require_officer, scoped
+from safecity.accounts.access import access_scoped, has_capability, require_officer, scoped
 from safecity.core.errors import Forbidden, NotFound
-from safecity.incidents.models import Incident, IncidentEvent, Report
+from safecity.incidents.models import Incident, IncidentEvent, Report, ReportMedia
 
 # Officers who work incidents; patrol officers see theirs through dispatch (later).
 INCIDENT_CAPABILITIES = (
@@ -42,6 +42,39 @@ def access_incident(user: Any, incident_id: Any) -> Incident:
         incident_id,
         classification_field="classification",
     )
+
+
+# Officers who may change an incident (acknowledge, prioritise, merge, unlink, close). Patrol
+# officers read incidents in their scope; their own unit's status changes come through dispatch.
+ACT_CAPABILITIES = (
+    "accounts.take_calls",
+    "accounts.dispatch_units",
+    "accounts.command_operations",
+)
+
+
+def may_act(user: Any) -> bool:
+    return any(has_capability(user, c) for c in ACT_CAPABILITIES)
+
+
+def access_incident_to_act(user: Any, incident_id: Any) -> Incident:
+    """An incident the officer may see AND change; the one rule for the API and the pages."""
+    incident = access_incident(user, incident_id)
+    if not may_act(user):
+        raise Forbidden()
+    return incident
+
+
+def access_media(user: Any, media_id: Any) -> ReportMedia:
+    """A report's file whose incident the officer may see; anything else is not found."""
+    item = (
+        ReportMedia.objects.select_related("report")
+        .filter(pk=media_id, report__incident__in=incidents_visible(user))
+        .first()
+    )
+    if item is None:
+        raise NotFound()
+    return item
 
 
 def access_report(user: Any, report_id: Any) -> Report:
@@ -99,6 +132,15 @@ def _effective_incident(incident: Incident) -> Incident:
     return incident
 
 
+def public_status(incident: Incident) -> tuple[str, str]:
+    """The public status (code, label) of an incident, following merges; what a reporter sees."""
+    incident = _effective_incident(incident)
+    status_code, status_label = PUBLIC_STATUS.get(
+        Incident.Status(incident.status), ("received", gettext_lazy("Received"))
+    )
+    return status_code, str(status_label)
+
+
 def report_public_status(tracking_code: str) -> dict[str, Any]:
     """Status and timeline of one report for whoever holds its tracking code: nothing about
     other reports, no officer's name, no internal note."""
@@ -107,9 +149,7 @@ def report_public_status(tracking_code: str) -> dict[str, Any]:
     if report is None:
         raise NotFound(_("No report has this tracking code."), code="unknown_tracking_code")
     incident = _effective_incident(report.incident)
-    status_code, status_label = PUBLIC_STATUS.get(
-        Incident.Status(incident.status), ("received", gettext_lazy("Received"))
-    )
+    status_code, status_label = public_status(incident)
     timeline: list[dict[str, Any]] = [
         {"at": report.received_at, "event": "received", "label": str(_("Report received"))}
     ]

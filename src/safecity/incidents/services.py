@@ -125,8 +125,10 @@ def find_duplicate(*, category: str, lat: float, lon: float, now: Any = None) ->
         return None
     metres, minutes = rule
     now = now or timezone.now()
-    dlat = metres / 111_320.0
-    dlon = metres / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    # The box only narrows the candidates; the haversine below decides. Sized from the same
+    # earth radius plus 1 %, so it always contains the whole circle.
+    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     candidates = Incident.objects.filter(
         status__in=Incident.OPEN_STATUSES,
         category=category,
@@ -158,13 +160,15 @@ def _event(
     )
 
 
-def live_payload(incident: Incident) -> dict[str, Any]:
-    """What a console needs to draw a queue row; no reporter's personal data."""
-    ward = (
-        Ward.objects.filter(code=incident.ward_code).only("name").first()
-        if incident.ward_code is not None
-        else None
-    )
+def live_payload(incident: Incident, *, ward: Ward | None = None) -> dict[str, Any]:
+    """What a console needs to draw a queue row; no reporter's personal data. ``ward``: the
+    incident's ward when the caller has it already (saves a query)."""
+    if ward is None or ward.code != incident.ward_code:
+        ward = (
+            Ward.objects.filter(code=incident.ward_code).only("name").first()
+            if incident.ward_code is not None
+            else None
+        )
     return {
         "id": incident.pk,
         "category": incident.category,
@@ -180,10 +184,10 @@ def live_payload(incident: Incident) -> dict[str, Any]:
     }
 
 
-def _announce(event: str, incident: Incident) -> None:
+def _announce(event: str, incident: Incident, *, ward: Ward | None = None) -> None:
     live.publish(
         event,
-        live_payload(incident),
+        live_payload(incident, ward=ward),
         unit_path=incident.unit.ancestor_ids,
         classification=incident.classification,
     )
@@ -205,7 +209,7 @@ def _clean_input(data: ReportInput) -> ReportInput:
         raise InvalidInput(fields=errors)
     return ReportInput(
         category=data.category,
-        description=clean(data.description)[:4000],
+        description=clean(data.description, multiline=True)[:4000],
         lat=data.lat,
         lon=data.lon,
         address=clean(data.address)[:300],
@@ -278,7 +282,7 @@ def report_submit(
         reporter_phone=data.reporter_phone,
         reporter=reporter if getattr(reporter, "pk", None) else None,
         taken_by=taken_by,
-        notes=clean(notes)[:4000],
+        notes=clean(notes, multiline=True)[:4000],
         joined_existing=joined,
         received_at=now,
     )
@@ -289,7 +293,7 @@ def report_submit(
         object_id=report.pk,
         detail={"incident": incident.pk, "channel": channel, "joined": joined},
     )
-    _announce("incident.updated" if joined else "incident.created", incident)
+    _announce("incident.updated" if joined else "incident.created", incident, ward=place.ward)
     return report
 
 
@@ -410,6 +414,7 @@ def report_unlink(*, report: Report, actor: Any) -> Incident:
     """Undo a duplicate link: the report gets an incident of its own."""
     report = Report.objects.select_for_update().get(pk=report.pk)
     old = _lock(report.incident)
+    _require_open(old)
     if old.report_count <= 1:
         raise Conflict(_("This report is the only one of its incident."), code="only_report")
     now = timezone.now()
