@@ -81,9 +81,13 @@
   map.on(L.Draw.Event.DELETED, save);
 
   // While a drawing or editing tool is on, clicks belong to it, not to the wards underneath.
+  // Leaflet.draw stops on the mouseup that ends a circle, before the browser's click for that
+  // same press: stay deaf until that click has passed, or it toggles the ward under the pointer.
   var busy = false;
   map.on("draw:drawstart draw:editstart draw:deletestart", function () { busy = true; });
-  map.on("draw:drawstop draw:editstop draw:deletestop", function () { busy = false; });
+  map.on("draw:drawstop draw:editstop draw:deletestop", function () {
+    setTimeout(function () { busy = false; }, 0);
+  });
 
   if (!select) return;
   function option(code) { return select.querySelector('option[value="' + code + '"]'); }
