@@ -30,7 +30,7 @@ types: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	@for b in bench/bench_*.py; do [ -e "$$b" ] || continue; $(BIN)/python "$$b" --quick; done
+	@for b in bench/[a-z]*.py; do echo "== $$b"; $(BIN)/python "$$b" --quick | tail -n 1; done
 
 ## Re-extract translatable strings and compile them (needs GNU gettext).
 messages: $(STAMP)
