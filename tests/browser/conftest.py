@@ -7,6 +7,7 @@ executable named by ``SAFECITY_CHROMIUM``); without it the browser tests are ski
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,7 +164,9 @@ def asgi_server(
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"the ASGI server did not answer in 20 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+            # Wait on the process (it may die while starting) instead of sleeping blind.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)
         yield AsgiServer(url=url, log=log)
     finally:
         process.terminate()
