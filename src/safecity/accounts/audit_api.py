@@ -11,7 +11,7 @@ from pydantic import Field
 
 from safecity.accounts.access import access_audit_log
 from safecity.core import audit
-from safecity.core.api import ERROR_RESPONSES
+from safecity.core.api import ERROR_RESPONSES, Moment
 
 router = Router(tags=["audit"])
 
@@ -23,8 +23,8 @@ class AuditFilter(Schema):
     object_id: str = Field("", max_length=80)
     unit_code: str = Field("", max_length=40)
     outcome: str = Field("", pattern="^(|success|denied|failure)$")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     limit: int = Field(100, ge=1, le=1000)
     before_seq: int | None = Field(None, ge=1, description="Page: entries older than this seq")
 

@@ -4,7 +4,7 @@ lengths, list sizes, numeric ranges and dates, so odd input is a 422 naming the 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from django.utils import timezone
@@ -43,7 +43,8 @@ def _moment(value: datetime) -> datetime:
         raise ValueError("must be a date between the years 2000 and 2100")
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    return value
+    # PostgreSQL refuses offsets beyond ±15:59 that ISO 8601 parsing accepts: store UTC.
+    return value.astimezone(UTC)
 
 
 Printable = AfterValidator(_printable)

@@ -8,14 +8,23 @@ Every 4xx answer under ``/api/`` has the body
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from pydantic import AfterValidator
 
 from safecity.core.errors import ApplicationError
 
@@ -156,6 +165,19 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 404)
 
+    @api.exception_handler(MultiPartParserError)
+    def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A malformed multipart body (bad boundary, truncated upload) is the client's error.
+        return respond(request, 400)
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, 413)
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return respond(request, 400)
+
     @api.exception_handler(PermissionDenied)
     def _denied(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 403)
@@ -164,3 +186,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
 ERROR_RESPONSES: dict[int, type[Schema]] = {
     status: ErrorOut for status in (400, 401, 403, 404, 409, 422, 429)
 }
+
+
+def _moment(value: datetime) -> datetime:
+    """A time from outside, made safe for every database: years 1900–2200, naive read as
+    Vietnam's local time, stored as UTC. PostgreSQL refuses offsets beyond ±15:59, which the
+    ISO 8601 parser accepts (``+17:33``); converting to UTC first means it never sees one."""
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be a date between the years 1900 and 2200")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_moment)]
