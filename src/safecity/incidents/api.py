@@ -6,11 +6,12 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from safecity.accounts.access import require_capability
-from safecity.core import idempotency, ratelimit
+from safecity.core import audit, idempotency, ratelimit
 from safecity.core.api import ERROR_RESPONSES
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.middleware import client_ip
@@ -111,13 +112,10 @@ def report_status(request: HttpRequest, tracking_code: str) -> dict[str, Any]:
 def report_media(request: HttpRequest, tracking_code: str, file: File[UploadedFile]) -> Status[Any]:
     """Add a photo (JPEG, PNG, WebP; up to 5) or one short MP4 video to a report, within a day
     of sending it. The type is read from the content, not the file name."""
-    from django.utils import timezone
-
     ratelimit.hit("report:media", client_ip(request), settings.SAFECITY_REPORT_RATE_IP)
     report = Report.objects.filter(tracking_code=tracking_code.strip().upper()[:20]).first()
     if report is None:
-        selectors.report_public_status(tracking_code[:20])  # raises the public "unknown code"
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise selectors.unknown_tracking_code()
     if (timezone.now() - report.received_at).total_seconds() > MEDIA_WINDOW_HOURS * 3600:
         raise Conflict(code="media_window_closed")
     limit = settings.SAFECITY_MEDIA_VIDEO_MAX_MB * 1024 * 1024
@@ -160,8 +158,6 @@ def incident_list(request: HttpRequest, filters: Query[IncidentFilter]) -> list[
 
 
 def _detail(user: Any, incident: Incident) -> dict[str, Any]:
-    from safecity.core import audit
-
     # Reporters' names and phones are personal data: reading them is audited.
     audit.record(
         "incident.read",

@@ -141,13 +141,18 @@ def public_status(incident: Incident) -> tuple[str, str]:
     return status_code, str(status_label)
 
 
+def unknown_tracking_code() -> NotFound:
+    """The one answer for a code that matches no report (the API and the pages)."""
+    return NotFound(_("No report has this tracking code."), code="unknown_tracking_code")
+
+
 def report_public_status(tracking_code: str) -> dict[str, Any]:
     """Status and timeline of one report for whoever holds its tracking code: nothing about
     other reports, no officer's name, no internal note."""
     code = tracking_code.strip().upper()
     report = Report.objects.select_related("incident").filter(tracking_code=code).first()
     if report is None:
-        raise NotFound(_("No report has this tracking code."), code="unknown_tracking_code")
+        raise unknown_tracking_code()
     incident = _effective_incident(report.incident)
     status_code, status_label = public_status(incident)
     timeline: list[dict[str, Any]] = [
