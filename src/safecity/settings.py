@@ -125,7 +125,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 # The embedded default is one SQLite file in WAL mode. IMMEDIATE transactions take the write
 # lock when a transaction starts, so two concurrent writers queue (for up to busy_timeout)
-# instead of one failing with "database is locked" half-way through.
+# instead of one failing with "database is locked" half-way through. The engine is Django's
+# with one change (safecity/core/sqlite/base.py): writers of one process queue on a lock in the
+# process rather than in SQLite's sleep-and-retry busy handler. Connections persist on the
+# server's request threads (core/asgi_handler.py), checked before reuse.
 _SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
@@ -139,18 +142,24 @@ _SQLITE_OPTIONS = {
 DATABASE_URL = env_url("DATABASE_URL", None, ["sqlite", "postgres", "postgresql", "pgsql"])
 if DATABASE_URL is None:
     _default_db: dict[str, object] = {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "safecity.core.sqlite",
         "NAME": DATA_DIR / "safecity.sqlite3",
         "OPTIONS": dict(_SQLITE_OPTIONS),
+        "CONN_MAX_AGE": None,
+        "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": DATA_DIR / "test-safecity.sqlite3"},
     }
 else:
-    _default_db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=0))
+    _default_db = dict(dj_database_url.parse(DATABASE_URL, conn_max_age=None))
+    _default_db["CONN_HEALTH_CHECKS"] = True
     if _default_db["ENGINE"] == "django.db.backends.sqlite3":
+        _default_db["ENGINE"] = "safecity.core.sqlite"
         _default_db["OPTIONS"] = dict(_SQLITE_OPTIONS)
-    else:
-        _default_db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _default_db}
+
+# Threads that run requests' (synchronous) Django code; each keeps its database connection.
+# More threads let slow requests overlap; on PostgreSQL each holds one connection.
+HTTP_THREADS = env_int("SAFECITY_HTTP_THREADS", 8, minimum=1, maximum=256)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Live updates and cache -----------------------------------------------------------------
@@ -159,7 +168,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "safecity"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "safecity", "capacity": 1000},
         }
     }
     CACHES = {
@@ -170,7 +179,14 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: the in-memory layer, lightened for many consoles (core/channels_layer.py).
+    # A console's queue holds up to 1,000 undelivered events before new ones are dropped.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "safecity.core.channels_layer.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 1000},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background jobs ------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -24,6 +26,9 @@ def _verified(scope: dict[str, Any], user: Any) -> bool:
 
 class OpsConsumer(AsyncJsonWebsocketConsumer):
     groups_joined: list[str]
+    # Channel layers forget a group member after ``group_expiry`` (a day by default), which
+    # would silently stop a command-centre screen left open; members re-join every hour.
+    rejoin_seconds = 3600.0
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -39,6 +44,21 @@ class OpsConsumer(AsyncJsonWebsocketConsumer):
             self.groups_joined.append(group)
         await self.accept()
         await self.send_json({"event": "hello", "payload": {"groups": len(self.groups_joined)}})
+        self._rejoin = asyncio.create_task(self._keep_membership())
+
+    async def _keep_membership(self) -> None:
+        while True:
+            await asyncio.sleep(self.rejoin_seconds)
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Live events touch no database: skip Channels' per-message connection clean-up, a
+        # round trip to a worker thread for every event on every console.
+        if message.get("type") == live.EVENT_MESSAGE_TYPE:
+            await self.live_event(message)
+            return
+        await super().dispatch(message)
 
     def _groups_for(self, user: Any) -> tuple[list[str], set[str]] | None:
         if not is_officer(user) or not _verified(self.scope, user):
@@ -52,6 +72,11 @@ class OpsConsumer(AsyncJsonWebsocketConsumer):
         return groups, set(user.get_all_permissions())
 
     async def disconnect(self, code: int) -> None:
+        rejoin = getattr(self, "_rejoin", None)
+        if rejoin is not None:
+            rejoin.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await rejoin
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -68,10 +93,13 @@ class OpsConsumer(AsyncJsonWebsocketConsumer):
         capability = message.get("capability")
         if capability and capability not in self.capabilities:
             return
-        await self.send_json(
-            {
-                "event": message["event"],
-                "payload": message["payload"],
-                "sent_at": message.get("sent_at"),
-            }
-        )
+        text = message.get("text")
+        if text is None:
+            text = await self.encode_json(
+                {
+                    "event": message["event"],
+                    "payload": message["payload"],
+                    "sent_at": message.get("sent_at"),
+                }
+            )
+        await self.send(text_data=text)

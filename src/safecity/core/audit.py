@@ -83,8 +83,9 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry. Call inside the transaction of the change it records, so that
-    the entry and the change commit or roll back together."""
-    with transaction.atomic():
+    the entry and the change commit or roll back together (no savepoint of its own: an error
+    here fails the caller's whole transaction, which is what must happen)."""
+    with transaction.atomic(savepoint=False):
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
         entry = AuditEntry(
             seq=head.seq + 1,

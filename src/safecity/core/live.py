@@ -12,6 +12,8 @@ command sees everything because it is the root of every path. ``classification``
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -43,7 +45,48 @@ async def _group_send_each(layer: Any, groups: list[str], message: dict[str, Any
             logger.exception("live event %s to %s could not be sent", message.get("event"), group)
 
 
+# Under the server, events leave through one queue drained by one task on the event loop: the
+# request thread that committed does not wait for the fan-out, and events keep their order.
+# Elsewhere (management commands, tests, the worker) ``_send`` waits for the sends instead.
+_loop: asyncio.AbstractEventLoop | None = None
+_outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]] | None = None
+
+
+def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Send events through ``loop`` from now on. Call on that loop (the server does, once)."""
+    global _loop, _outbox
+    if _loop is loop:
+        return
+    outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]] = asyncio.Queue()
+    loop.create_task(_drain(outbox), name="safecity-live-outbox")
+    _loop, _outbox = loop, outbox
+
+
+def detach_loop() -> None:
+    global _loop, _outbox
+    _loop, _outbox = None, None
+
+
+async def _drain(outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]]) -> None:
+    while True:
+        groups, message = await outbox.get()
+        layer = get_channel_layer()
+        if layer is not None:
+            await _group_send_each(layer, groups, message)
+
+
 def _send(groups: list[str], message: dict[str, Any]) -> None:
+    loop, outbox = _loop, _outbox
+    if loop is not None and outbox is not None and loop.is_running():
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop:
+            outbox.put_nowait((groups, message))
+        else:
+            loop.call_soon_threadsafe(outbox.put_nowait, (groups, message))
+        return
     layer = get_channel_layer()
     if layer is None:
         return
@@ -71,13 +114,20 @@ def publish(
     """
     groups = [ALL_GROUP] if unit_path is None else [unit_group(u) for u in unit_path]
     groups += [user_group(u) for u in user_ids]
+    sent_at = timezone.now().isoformat()
     message = {
         "type": EVENT_MESSAGE_TYPE,
         "event": event,
         "payload": payload,
         "classification": classification,
         "capability": capability,
-        "sent_at": timezone.now().isoformat(),
+        "sent_at": sent_at,
+        # What the console receives, serialised once here rather than once per console.
+        "text": json.dumps(
+            {"event": event, "payload": payload, "sent_at": sent_at},
+            separators=(",", ":"),
+            default=str,
+        ),
     }
     transaction.on_commit(lambda: _send(groups, message), robust=True)
 

@@ -32,6 +32,7 @@ class _Locator:
     tree: STRtree
     codes: list[int]
     shapes: list[BaseGeometry]
+    wards: list[Ward]  # without their boundary; shared, read-only
 
 
 _locator: _Locator | None = None
@@ -51,13 +52,17 @@ def _build_locator() -> _Locator:
     ):
         codes.append(code)
         shapes.append(shape(boundary))
-    return _Locator(tree=STRtree(shapes), codes=codes, shapes=shapes)
+    by_code = {w.code: w for w in Ward.objects.filter(code__in=codes).defer("boundary")}
+    wards = [by_code[code] for code in codes]
+    return _Locator(tree=STRtree(shapes), codes=codes, shapes=shapes, wards=wards)
 
 
 def ward_at(lat: float, lon: float) -> Ward | None:
     """The ward whose boundary contains the point, or ``None`` outside every known boundary.
 
-    The boundaries are indexed once per process (an R-tree over 168 polygons for HCMC).
+    The boundaries are indexed once per process (an R-tree over 168 polygons for HCMC), and
+    the ward rows kept with them: a lookup touches no database. The returned ``Ward`` is
+    shared; do not change it.
     """
     global _locator
     if _locator is None:
@@ -67,7 +72,7 @@ def ward_at(lat: float, lon: float) -> Ward | None:
     locator = _locator
     point = Point(lon, lat)
     for index in locator.tree.query(point, predicate="intersects"):
-        return Ward.objects.filter(code=locator.codes[int(index)]).first()
+        return locator.wards[int(index)]
     return None
 
 

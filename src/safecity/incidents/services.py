@@ -4,6 +4,8 @@ and the audit trail, and tells the consoles after commit."""
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,6 +14,7 @@ import h3
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -102,8 +105,31 @@ def locate(data: ReportInput) -> Place:
     )
 
 
+_OWNER_TTL_SECONDS = 60.0
+_owners: dict[int | None, tuple[float, Unit]] = {}
+_owners_lock = threading.Lock()
+
+
+def _forget_owners(**_kwargs: Any) -> None:
+    with _owners_lock:
+        _owners.clear()
+
+
+# A unit saved or deleted in this process clears the memo at once; other processes see the
+# change within the TTL.
+post_save.connect(_forget_owners, sender=Unit, dispatch_uid="incidents-owning-unit-save")
+post_delete.connect(_forget_owners, sender=Unit, dispatch_uid="incidents-owning-unit-delete")
+
+
 def owning_unit(ward_code: int | None) -> Unit:
-    """The ward's police station, or the force itself where no station covers the ward."""
+    """The ward's police station, or the force itself where no station covers the ward.
+
+    Remembered per ward for a minute (every report asks; the unit tree rarely changes). The
+    returned ``Unit`` is shared; do not change it."""
+    now = time.monotonic()
+    memo = _owners.get(ward_code)
+    if memo is not None and memo[0] > now:
+        return memo[1]
     unit = None
     if ward_code is not None:
         unit = Unit.objects.filter(ward_code=ward_code, kind=Unit.Kind.STATION).first()
@@ -111,6 +137,8 @@ def owning_unit(ward_code: int | None) -> Unit:
         unit = Unit.objects.filter(parent__isnull=True).order_by("id").first()
     if unit is None:
         raise Conflict(_("No police unit is set up yet (run `safecity units init`)."))
+    with _owners_lock:
+        _owners[ward_code] = (now + _OWNER_TTL_SECONDS, unit)
     return unit
 
 
@@ -220,7 +248,6 @@ def _clean_input(data: ReportInput) -> ReportInput:
     )
 
 
-@transaction.atomic
 def report_submit(
     *,
     data: ReportInput,
@@ -231,9 +258,38 @@ def report_submit(
     notes: str = "",
 ) -> Report:
     """Accept one report: store it, then either link it to an open incident of the same kind
-    nearby (a duplicate) or open a new incident. Citizens and call-takers both come here."""
+    nearby (a duplicate) or open a new incident. Citizens and call-takers both come here.
+
+    Checking the input, finding the ward and the owning station only read, so they happen
+    before the write transaction: on SQLite every writer waits for the one in its transaction.
+    """
     data = _clean_input(data)
     place = locate(data)
+    owner = owning_unit(place.ward.code if place.ward else None)
+    return _report_store(
+        data=data,
+        place=place,
+        owner=owner,
+        channel=channel,
+        reporter=reporter,
+        taken_by=taken_by,
+        priority=priority,
+        notes=clean(notes, multiline=True)[:4000],
+    )
+
+
+@transaction.atomic(savepoint=False)
+def _report_store(
+    *,
+    data: ReportInput,
+    place: Place,
+    owner: Unit,
+    channel: str,
+    reporter: Any,
+    taken_by: Any,
+    priority: int | None,
+    notes: str,
+) -> Report:
     now = timezone.now()
     ward_code = place.ward.code if place.ward else None
     incident = find_duplicate(category=data.category, lat=place.lat, lon=place.lon, now=now)
@@ -248,7 +304,7 @@ def report_submit(
             h3_cell=h3.latlng_to_cell(place.lat, place.lon, H3_RESOLUTION),
             address=data.address,
             summary=data.description[:300],
-            unit=owning_unit(ward_code),
+            unit=owner,
             report_count=1,
             opened_at=now,
             last_report_at=now,
@@ -282,7 +338,7 @@ def report_submit(
         reporter_phone=data.reporter_phone,
         reporter=reporter if getattr(reporter, "pk", None) else None,
         taken_by=taken_by,
-        notes=clean(notes, multiline=True)[:4000],
+        notes=notes,
         joined_existing=joined,
         received_at=now,
     )

@@ -32,4 +32,7 @@ class Command(BaseCommand):
             proxy_headers=True,
             log_level="info",
             lifespan="off",
+            # Console events are small JSON; compressing each for each console costs more CPU
+            # than the intranet bandwidth it saves.
+            ws_per_message_deflate=False,
         )

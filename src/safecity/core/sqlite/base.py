@@ -1,0 +1,74 @@
+"""Django's SQLite backend, with one in-process queue for write transactions.
+
+Transactions begin ``IMMEDIATE`` (they take SQLite's write lock at BEGIN). When the lock is
+taken, SQLite's busy handler sleeps and retries with growing pauses (up to 100 ms a try), so
+under many concurrent writers a transaction can wait seconds although the lock was free most
+of that time. Here, writers of one process first queue on a ``threading.Lock`` per database
+file, acquired before BEGIN and released at COMMIT/ROLLBACK (or when the connection closes):
+they run back to back in arrival order, and SQLite's busy timeout only arbitrates between
+processes (the worker, management commands).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.db import OperationalError
+from django.db.backends.sqlite3 import base
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def write_lock(name: Any) -> threading.Lock:
+    key = str(name)
+    with _locks_guard:
+        lock = _locks.get(key)
+        if lock is None:
+            lock = _locks[key] = threading.Lock()
+        return lock
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _holds_write_lock = False
+
+    def _write_lock(self) -> threading.Lock:
+        return write_lock(self.settings_dict["NAME"])
+
+    def _start_transaction_under_autocommit(self) -> None:
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+        if not self._holds_write_lock:
+            if not self._write_lock().acquire(timeout=timeout):
+                raise OperationalError(
+                    f"database is locked: no write turn within {timeout:g} s in this process"
+                )
+            self._holds_write_lock = True
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _release_write_lock(self) -> None:
+        if self._holds_write_lock:
+            self._holds_write_lock = False
+            self._write_lock().release()
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            self._release_write_lock()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            self._release_write_lock()
