@@ -18,6 +18,7 @@ loop itself never blocks, so WebSocket traffic keeps flowing meanwhile.
 from __future__ import annotations
 
 import asyncio
+import gc
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -62,7 +63,11 @@ class PooledASGIHandler(ASGIHandler):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        live.attach_loop(asyncio.get_running_loop())
+        if self._free is None:
+            live.attach_loop(asyncio.get_running_loop())
+            # Everything loaded so far (Django, the URL map, settings) lives as long as the
+            # process: keep it out of the garbage collector's full passes.
+            gc.freeze()
         pool = self._pool()
         executor = await pool.get()
         try:

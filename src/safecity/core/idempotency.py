@@ -45,15 +45,18 @@ def run_once(
             fields={"Idempotency-Key": [str(_("1 to 200 characters"))]},
         )
     fingerprint = body_fingerprint(body)
-    for _attempt in range(2):
-        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-        if existing is not None:
-            if existing.fingerprint != fingerprint:
-                raise Conflict(
-                    _("This Idempotency-Key was already used with a different request."),
-                    code="idempotency_conflict",
-                )
-            return existing.status, existing.response, True
+    # Try first, look later: a fresh key (nearly every request) costs no extra query; a retry
+    # runs the action, collides on the unique key, rolls back, and then reads the first answer.
+    for attempt in range(2):
+        if attempt:
+            existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+            if existing is not None:
+                if existing.fingerprint != fingerprint:
+                    raise Conflict(
+                        _("This Idempotency-Key was already used with a different request."),
+                        code="idempotency_conflict",
+                    )
+                return existing.status, existing.response, True
         try:
             with transaction.atomic():
                 status, answer = action()
@@ -62,7 +65,7 @@ def run_once(
                 )
             return status, answer, False
         except IntegrityError:
-            # Another request with the same key committed first (PostgreSQL; on SQLite the
-            # immediate transaction makes the second writer wait): read its answer instead.
+            # The key is taken (a retry, or another request with this key committed first):
+            # nothing of this attempt was kept; read the first answer.
             continue
     raise Conflict(_("This request is being processed; retry in a moment."), code="in_progress")
