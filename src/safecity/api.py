@@ -20,8 +20,11 @@ from safecity.accounts.auth import USER_AUTH
 from safecity.alerts.api import router as alerts_router
 from safecity.core.api import install_error_handlers
 from safecity.core.middleware import client_ip
+from safecity.dispatch.api import router as dispatch_router
 from safecity.geography.api import router as geography_router
 from safecity.incidents.api import router as incidents_router
+from safecity.map.api import router as map_router
+from safecity.map.api import stats_router
 
 
 class AnonThrottle(AnonRateThrottle):
@@ -70,3 +73,6 @@ api.add_router("/audit", audit_router)
 api.add_router("/geography", geography_router)
 api.add_router("/", incidents_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/", dispatch_router)
+api.add_router("/map", map_router)
+api.add_router("/stats", stats_router)

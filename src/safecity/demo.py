@@ -205,6 +205,14 @@ def demo_load(say: Say = print) -> None:
     from safecity.alerts.demo import demo_load as alerts_demo_load
 
     alerts_demo_load(say)
+    say("Patrol units and dispatches")
+    from safecity.dispatch.demo import demo_load as dispatch_demo_load
+
+    dispatch_demo_load(say)
+    say("A month of past incidents (hotspots, statistics)")
+    from safecity.map.demo import history_load
+
+    history_load(say)
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "safecity.geography",
     "safecity.incidents",
     "safecity.alerts",
+    "safecity.dispatch",
+    "safecity.map",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,67 @@ SAFECITY_MEDIA_VIDEO_MAX_MB = env_int("SAFECITY_MEDIA_VIDEO_MAX_MB", 50, minimum
 SAFECITY_DUPLICATE_RULES = env_duplicate_rules(
     "SAFECITY_DUPLICATE_RULES",
     "fire=300/60,traffic_accident=150/30,security=100/30,rescue=200/60,medical=100/30,other=50/30",
+)
+
+# --- Dispatch: patrol units, timers, positions, recommendations (safecity/dispatch) ------------
+# Parsed by safecity/dispatch/conf.py, which explains each format; a bad value stops start-up.
+from safecity.dispatch import conf as _dispatch_conf  # noqa: E402 - plain parsers, no models
+
+# Status model: "status=next|next;..." replaces those statuses' rows of the default table.
+SAFECITY_DISPATCH_TRANSITIONS = _dispatch_conf.parse_transitions(
+    "SAFECITY_DISPATCH_TRANSITIONS", env_str("SAFECITY_DISPATCH_TRANSITIONS", "")
+)
+# Timer thresholds per priority, seconds: "1=unassigned/dispatched/en_route,2=...".
+SAFECITY_DISPATCH_TIMERS = _dispatch_conf.parse_timers(
+    "SAFECITY_DISPATCH_TIMERS",
+    env_str("SAFECITY_DISPATCH_TIMERS", _dispatch_conf.DEFAULT_TIMERS) or "",
+)
+# A timer turns amber at this share (percent) of its threshold, red (overdue) at 100 %.
+SAFECITY_DISPATCH_TIMER_AMBER_PERCENT = env_int(
+    "SAFECITY_DISPATCH_TIMER_AMBER_PERCENT", 75, minimum=1, maximum=99
+)
+# How often `safecity dispatch timers` checks the timers (seconds).
+SAFECITY_DISPATCH_TIMER_TICK = env_int("SAFECITY_DISPATCH_TIMER_TICK", 5, minimum=1, maximum=300)
+# ETA: straight-line distance x road factor at a speed per unit kind ("kind=m/s,...").
+SAFECITY_DISPATCH_ROUTER = env_str(
+    "SAFECITY_DISPATCH_ROUTER", "safecity.dispatch.routing.StraightLineRouter"
+)
+SAFECITY_DISPATCH_ROAD_FACTOR = _dispatch_conf.parse_float(
+    "SAFECITY_DISPATCH_ROAD_FACTOR",
+    env_str("SAFECITY_DISPATCH_ROAD_FACTOR", _dispatch_conf.DEFAULT_ROAD_FACTOR) or "",
+    minimum=1.0,
+    maximum=5.0,
+)
+SAFECITY_DISPATCH_SPEEDS = _dispatch_conf.parse_speeds(
+    "SAFECITY_DISPATCH_SPEEDS",
+    env_str("SAFECITY_DISPATCH_SPEEDS", _dispatch_conf.DEFAULT_SPEEDS) or "",
+)
+# Unit kinds suited to each incident category, best first: "category=kind|kind;...".
+SAFECITY_DISPATCH_KINDS = _dispatch_conf.parse_kinds(
+    "SAFECITY_DISPATCH_KINDS", env_str("SAFECITY_DISPATCH_KINDS", "") or ""
+)
+# Positions (AVL): history kept this many days; a fix is refused when it is more than
+# MAX_FUTURE seconds ahead of the server's clock, more than MAX_LAG seconds older than the
+# unit's latest accepted fix, or implies a speed above MAX_SPEED m/s.
+SAFECITY_POSITION_RETENTION_DAYS = env_int(
+    "SAFECITY_POSITION_RETENTION_DAYS", 30, minimum=1, maximum=3650
+)
+SAFECITY_POSITION_MAX_FUTURE = env_int("SAFECITY_POSITION_MAX_FUTURE", 30, minimum=0)
+SAFECITY_POSITION_MAX_LAG = env_int("SAFECITY_POSITION_MAX_LAG", 600, minimum=0)
+SAFECITY_POSITION_MAX_SPEED = env_int("SAFECITY_POSITION_MAX_SPEED", 70, minimum=1, maximum=1000)
+
+# --- The digital map and response-time statistics (safecity/map) ------------------------------
+# Ward boundaries on the map are simplified to this tolerance in metres (0: drawn exactly).
+SAFECITY_MAP_WARD_SIMPLIFY_M = env_int("SAFECITY_MAP_WARD_SIMPLIFY_M", 30, minimum=0, maximum=500)
+# Hotspots: incidents counted per H3 cell of this resolution (7 ≈ 5 km², 8 ≈ 0.7 km², 9 ≈
+# 0.1 km²) over the last N days, unless the officer picks another period or cell size.
+SAFECITY_HOTSPOT_RESOLUTION = env_int("SAFECITY_HOTSPOT_RESOLUTION", 8, minimum=5, maximum=10)
+SAFECITY_HOTSPOT_DAYS = env_int("SAFECITY_HOTSPOT_DAYS", 30, minimum=1, maximum=366)
+# Statistics: the default period (days, today included) and the processing target: the share
+# of incidents whose first unit is dispatched within this many seconds (NFPA 1225: 90 % in 60 s).
+SAFECITY_STATS_DAYS = env_int("SAFECITY_STATS_DAYS", 7, minimum=1, maximum=366)
+SAFECITY_STATS_PROCESSING_SECONDS = env_int(
+    "SAFECITY_STATS_PROCESSING_SECONDS", 60, minimum=1, maximum=3600
 )
 
 # --- Public warnings (CAP 1.2) --------------------------------------------------------------

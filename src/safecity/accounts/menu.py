@@ -63,6 +63,14 @@ MENU: tuple[MenuItem, ...] = (
         _("Command and dispatch"),
     ),
     MenuItem(
+        "stats",
+        _("Response-time statistics"),
+        _("Time to acknowledge, dispatch and reach incidents, per ward and category."),
+        ("accounts.command_operations",),
+        "map:stats",
+        _("Command and dispatch"),
+    ),
+    MenuItem(
         "records",
         _("Integrated database"),
         _("Persons, vehicles, phones and cases; every lookup is logged with its purpose."),

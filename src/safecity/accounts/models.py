@@ -188,6 +188,7 @@ class Capability(models.Model):
             ("investigate", _("Investigate cases")),
             ("read_records", _("Read personal records")),
             ("manage_records", _("Create and edit records")),
+            ("export_records", _("Export personal records (CSV/PDF)")),
             ("operate_cameras", _("Operate cameras and watchlists")),
             ("publish_alerts", _("Compose and publish public warnings")),
             ("approve_alerts", _("Approve public warnings")),

@@ -41,7 +41,9 @@ ROLES: tuple[Role, ...] = (
         (_OPS, "accounts.work_traffic", "accounts.work_patrol"),
     ),
     Role(
-        "investigator", _("Investigator"), (_OPS, "accounts.investigate", "accounts.read_records")
+        "investigator",
+        _("Investigator"),
+        (_OPS, "accounts.investigate", "accounts.read_records", "accounts.export_records"),
     ),
     Role(
         "records_clerk",

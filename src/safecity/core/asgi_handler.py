@@ -42,7 +42,8 @@ class PooledASGIHandler(ASGIHandler):
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        chain: Any = getattr(self, "_middleware_chain")  # noqa: B009 - untyped in the stubs
+        setattr(self, "_middleware_chain", sync_to_async(chain, thread_sensitive=True))  # noqa: B010
 
     def _pool(self) -> asyncio.Queue[ThreadPoolExecutor]:
         if self._free is None:
