@@ -1,8 +1,13 @@
-"""One ASGI application for HTTP and the WebSocket (uvicorn serves both from one process)."""
+"""One ASGI application for HTTP and the WebSocket (uvicorn serves both from one process),
+and what the server process runs beside them (lifespan: the live-event outbox on the event
+loop, the dispatch timers' ticker)."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import os
+from collections.abc import Callable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safecity.settings")
 
@@ -22,11 +27,30 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from safecity.accounts.consumers import OpsConsumer  # noqa: E402
+from safecity.core import live  # noqa: E402
+from safecity.core.lifespan import Lifespan  # noqa: E402
 
 websocket_urlpatterns = [path("ws/ops/", OpsConsumer.as_asgi())]
 
+
+
+def _live_outbox() -> None:
+    live.attach_loop(asyncio.get_running_loop())
+    # Everything loaded so far lives as long as the process: keep it out of full GC passes.
+    gc.freeze()
+
+
+def _dispatch_timers() -> Callable[[], None] | None:
+    if not settings.SAFECITY_DISPATCH_TIMERS_IN_SERVER:
+        return None
+    from safecity.dispatch.timers import start_ticker_thread
+
+    return start_ticker_thread().set
+
+
 application = ProtocolTypeRouter(
     {
+        "lifespan": Lifespan([_live_outbox, _dispatch_timers]),
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))

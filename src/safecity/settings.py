@@ -262,6 +262,9 @@ SAFECITY_DISPATCH_TIMER_AMBER_PERCENT = env_int(
 )
 # How often `safecity dispatch timers` checks the timers (seconds).
 SAFECITY_DISPATCH_TIMER_TICK = env_int("SAFECITY_DISPATCH_TIMER_TICK", 5, minimum=1, maximum=300)
+# `safecity serve` runs that check in its own process too (a unique row per timer keeps the
+# overdue event single with several processes); false leaves it to `safecity dispatch timers`.
+SAFECITY_DISPATCH_TIMERS_IN_SERVER = env_bool("SAFECITY_DISPATCH_TIMERS_IN_SERVER", True)
 # ETA: straight-line distance x road factor at a speed per unit kind ("kind=m/s,...").
 SAFECITY_DISPATCH_ROUTER = env_str(
     "SAFECITY_DISPATCH_ROUTER", "safecity.dispatch.routing.StraightLineRouter"

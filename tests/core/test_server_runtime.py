@@ -229,3 +229,42 @@ async def test_channel_layer_fan_out_survives_a_full_console_queue(
     await layer.group_send("g", message)
     message["payload"]["a"] = 2  # the sender's later changes do not reach the members
     assert (await layer.receive(fast))["payload"] == {"a": 1}
+
+
+async def test_server_lifespan_attaches_the_outbox_and_runs_the_timers_until_shutdown(
+    settings: Any,
+) -> None:
+    from safecity.asgi import application
+
+    settings.SAFECITY_DISPATCH_TIMERS_IN_SERVER = True
+    before = {t.name for t in threading.enumerate()}
+    communicator = ApplicationCommunicator(application, {"type": "lifespan"})
+    try:
+        await communicator.send_input({"type": "lifespan.startup"})
+        assert (await communicator.receive_output(timeout=5))["type"] == (
+            "lifespan.startup.complete"
+        )
+        assert live._loop is asyncio.get_running_loop()
+        assert "safecity-dispatch-timers" in {t.name for t in threading.enumerate()} - before
+        await communicator.send_input({"type": "lifespan.shutdown"})
+        assert (await communicator.receive_output(timeout=5))["type"] == (
+            "lifespan.shutdown.complete"
+        )
+        ticker = [t for t in threading.enumerate() if t.name == "safecity-dispatch-timers"]
+        for t in ticker:
+            t.join(10)
+        assert not any(t.is_alive() for t in ticker)
+    finally:
+        live.detach_loop()
+
+
+async def test_a_failing_start_up_step_stops_the_start_with_its_message() -> None:
+    from safecity.core.lifespan import Lifespan
+
+    def broken() -> None:
+        raise RuntimeError("no database")
+
+    communicator = ApplicationCommunicator(Lifespan([broken]), {"type": "lifespan"})
+    await communicator.send_input({"type": "lifespan.startup"})
+    answer = await communicator.receive_output(timeout=5)
+    assert answer == {"type": "lifespan.startup.failed", "message": "no database"}

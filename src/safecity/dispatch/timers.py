@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
 from safecity.core import audit, live
@@ -98,6 +98,8 @@ def run_ticker(*, stop: threading.Event, tick: float | None = None) -> None:
         except Exception:
             logger.exception("checking the dispatch timers failed")
         stop.wait(tick)
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()  # this thread's own connections; the thread ends here
 
 
 def start_ticker_thread(*, tick: float | None = None) -> threading.Event:

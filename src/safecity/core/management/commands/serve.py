@@ -31,7 +31,7 @@ class Command(BaseCommand):
             reload=options["reload"],
             proxy_headers=True,
             log_level="info",
-            lifespan="off",
+            lifespan="on",
             # Console events are small JSON; compressing each for each console costs more CPU
             # than the intranet bandwidth it saves.
             ws_per_message_deflate=False,
