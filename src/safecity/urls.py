@@ -15,6 +15,7 @@ urlpatterns = [
     path("ops/incidents/", include("safecity.incidents.ops_urls")),
     path("ops/alerts/", include("safecity.alerts.ops_urls")),
     path("ops/", include("safecity.map.urls")),
+    path("ops/", include("safecity.dispatch.urls")),
     path("alerts/", include("safecity.alerts.urls")),
     path("", include("safecity.incidents.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -31,7 +31,7 @@ from safecity.accounts.access import (
     scoped,
     sees_all,
 )
-from safecity.accounts.models import DeviceKey
+from safecity.accounts.models import DeviceKey, User
 from safecity.core.errors import Forbidden, NotFound
 from safecity.dispatch.models import (
     Assignment,
@@ -63,6 +63,19 @@ ASSIGNMENT_CAPABILITIES = (
 )
 # Officers who may read the reporter's name and phone of the incident their unit works.
 CONTACT_CAPABILITIES = ("accounts.work_patrol", "accounts.dispatch_units")
+
+
+# Officers who work the dispatch console (/ops/console/): dispatchers and commanders.
+CONSOLE_CAPABILITIES = ("accounts.dispatch_units", "accounts.command_operations")
+
+
+def access_console(user: Any) -> User:
+    """The officer, if they may open the dispatch console; else ``Forbidden``. What the
+    console shows is still limited by scope, row by row, in the reads and the API."""
+    officer = require_officer(user)
+    if not any(has_capability(officer, c) for c in CONSOLE_CAPABILITIES):
+        raise Forbidden()
+    return officer
 
 
 def allowed_next(status: str) -> tuple[str, ...]:
@@ -405,17 +418,22 @@ def reporter_contacts(incident: Incident) -> list[dict[str, str]]:
     return out
 
 
-def my_unit(user: Any) -> dict[str, Any]:
-    """The officer's own unit (the on-duty one first, if they crew several) and its current
-    assignment with the address and, for officers allowed to see it, the reporters' contact.
-    The caller audits the contact read."""
+def crewed_unit(user: Any) -> PatrolUnit | None:
+    """The unit the officer crews (the on-duty one first, if they crew several), or None."""
     require_officer(user)
-    unit = (
+    return (
         PatrolUnit.objects.select_related("station", "incident", "incident__unit")
         .filter(members=user)
         .order_by("-on_duty", "-status_since", "pk")
         .first()
     )
+
+
+def my_unit(user: Any) -> dict[str, Any]:
+    """The officer's own unit (the on-duty one first, if they crew several) and its current
+    assignment with the address and, for officers allowed to see it, the reporters' contact.
+    The caller audits the contact read."""
+    unit = crewed_unit(user)
     if unit is None:
         raise NotFound(_("You are not in the crew of any unit."), code="no_unit")
     out: dict[str, Any] = {
@@ -580,12 +598,14 @@ def timers_visible(user: Any) -> dict[str, Any]:
 
 __all__ = [
     "access_assignment",
+    "access_console",
     "access_incident_to_dispatch",
     "access_patrol_unit",
     "access_unit_for_positions",
     "access_unit_to_dispatch",
     "access_unit_to_operate",
     "allowed_next",
+    "crewed_unit",
     "my_unit",
     "Recommendation",
     "recommend_units",
