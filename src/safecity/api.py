@@ -25,6 +25,7 @@ from safecity.geography.api import router as geography_router
 from safecity.incidents.api import router as incidents_router
 from safecity.map.api import router as map_router
 from safecity.map.api import stats_router
+from safecity.records.api import router as records_router
 
 
 class AnonThrottle(AnonRateThrottle):
@@ -72,6 +73,7 @@ api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/geography", geography_router)
 api.add_router("/", incidents_router)
+api.add_router("/records", records_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/", dispatch_router)
 api.add_router("/map", map_router)

@@ -205,6 +205,13 @@ def demo_load(say: Say = print) -> None:
     from safecity.alerts.demo import demo_load as alerts_demo_load
 
     alerts_demo_load(say)
+    say("Integrated records (persons, vehicles, phones, cases)")
+    from safecity.incidents.models import Incident
+    from safecity.records.demo import demo_load as records_demo_load
+
+    records_demo_load(
+        say, incident_ids=Incident.objects.order_by("id").values_list("id", flat=True)
+    )
     say("Patrol units and dispatches")
     from safecity.dispatch.demo import demo_load as dispatch_demo_load
 

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "safecity.core",
     "safecity.accounts",
     "safecity.geography",
+    "safecity.records",
     "safecity.incidents",
     "safecity.alerts",
     "safecity.dispatch",
@@ -241,6 +242,20 @@ SAFECITY_MEDIA_VIDEO_MAX_MB = env_int("SAFECITY_MEDIA_VIDEO_MAX_MB", 50, minimum
 SAFECITY_DUPLICATE_RULES = env_duplicate_rules(
     "SAFECITY_DUPLICATE_RULES",
     "fire=300/60,traffic_accident=150/30,security=100/30,rescue=200/60,medical=100/30,other=50/30",
+)
+
+# --- Integrated database: records search, import, duplicates (safecity/records) ---------------
+# Results a search answers with (the API's `limit` may ask for up to 100).
+SAFECITY_RECORDS_SEARCH_LIMIT = env_int("SAFECITY_RECORDS_SEARCH_LIMIT", 20, minimum=1, maximum=100)
+# Rows per import batch; each batch is one transaction (a batch never half-applies).
+SAFECITY_RECORDS_IMPORT_BATCH = env_int(
+    "SAFECITY_RECORDS_IMPORT_BATCH", 2000, minimum=1, maximum=50000
+)
+# Duplicate finding skips blocks larger than this (e.g. 80 namesakes born the same year).
+SAFECITY_RECORDS_BLOCK_MAX = env_int("SAFECITY_RECORDS_BLOCK_MAX", 50, minimum=2, maximum=10000)
+# PostgreSQL only: the pg_trgm similarity (percent) a name needs to count as a near match.
+SAFECITY_RECORDS_TRGM_PERCENT = env_int(
+    "SAFECITY_RECORDS_TRGM_PERCENT", 50, minimum=10, maximum=100
 )
 
 # --- Dispatch: patrol units, timers, positions, recommendations (safecity/dispatch) ------------
