@@ -33,7 +33,6 @@ from safecity.core.lifespan import Lifespan  # noqa: E402
 websocket_urlpatterns = [path("ws/ops/", OpsConsumer.as_asgi())]
 
 
-
 def _live_outbox() -> None:
     live.attach_loop(asyncio.get_running_loop())
     # Everything loaded so far lives as long as the process: keep it out of full GC passes.
