@@ -3,6 +3,8 @@ incident follows its units. Every change is audited and told live to the people 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
@@ -292,3 +294,29 @@ def test_a_taken_unit_is_a_clear_409_over_the_api(
     assert error["code"] == "unit_unavailable"
     assert "TT-01" in error["message"]
     assert f"#{incident.pk}" in error["fields"][str(car.pk)][0]
+
+
+def test_a_unit_with_no_way_off_an_ended_incident_is_released_on_the_record(
+    incident: Incident,
+    car: PatrolUnit,
+    minh: User,
+    published: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from safecity.dispatch import services
+
+    [assignment] = assign_units(incident=incident, units=[car], actor=minh)
+
+    def no_way_off(**_kwargs: Any) -> None:
+        raise Conflict("no transition")
+
+    monkeypatch.setattr(services, "unit_set_status", no_way_off)
+    incident_close(incident=incident, outcome="Đã giải tán", actor=minh)
+
+    assignment.refresh_from_db()
+    assert assignment.released_at is not None
+    assert fresh_unit(car).incident_id is None
+    assert AuditEntry.objects.filter(
+        action="assignment.release_forced", object_id=str(assignment.pk)
+    ).exists()
+    assert "assignment.released" in [event for event, _payload, _kw in published.events]

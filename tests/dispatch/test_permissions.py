@@ -226,3 +226,18 @@ def test_a_ward_dispatcher_cannot_release_another_station_s_unit(
 
     assert response.status_code == 404
     assert fresh_unit(their_car).status == UnitStatus.DISPATCHED
+
+
+def test_a_dispatcher_does_not_see_an_assignment_above_their_clearance(
+    client: Client, tam: User, minh: User, incident: Incident, car: PatrolUnit
+) -> None:
+    assign_units(incident=incident, units=[car], actor=minh)
+    url = f"/api/v1/dispatch/units/{car.pk}"
+    seen = client.get(url, **bearer(client, tam)).json()["assignment"]
+    assert seen is not None and seen["incident_id"] == incident.pk
+
+    Incident.objects.filter(pk=incident.pk).update(classification=tam.clearance + 1)
+    answer = client.get(url, **bearer(client, tam))
+    assert answer.status_code == 200
+    assert answer.json()["assignment"] is None
+    assert incident.address not in answer.content.decode()

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from safecity.accounts.access import (
     access_scoped,
+    clearance_filter,
     has_capability,
     is_officer,
     require_capability,
@@ -147,6 +148,9 @@ def assignments_visible(user: Any) -> QuerySet[Assignment]:
         if not has_capability(user, "accounts.work_patrol"):
             raise Forbidden()
         return rows.filter(unit__members=user)
+    # An incident above the officer's clearance stays hidden here as everywhere else (its
+    # address and summary travel with the assignment).
+    rows = rows.filter(clearance_filter(user, "incident__classification"))
     if sees_all(user):
         return rows
     return rows.filter(scope_filter(user, "unit__station") | scope_filter(user, "incident__unit"))
@@ -386,11 +390,7 @@ def unit_detail(user: Any, unit: PatrolUnit) -> dict[str, Any]:
     ]
     out["assignment"] = None
     if sees_all_assignments(user) or is_member(user, unit):
-        assignment = (
-            Assignment.objects.select_related("incident")
-            .filter(unit=unit, released_at__isnull=True)
-            .first()
-        )
+        assignment = assignments_visible(user).filter(unit=unit, released_at__isnull=True).first()
         if assignment is not None:
             out["assignment"] = assignment_row(assignment, unit=unit)
     return out

@@ -581,10 +581,23 @@ def assignments_release_for_ended(*, incident: Incident, actor: Any = None) -> i
         except Conflict:
             # The status model allows the unit no way off the incident: release the
             # assignment anyway, leaving the unit's status for the dispatcher to correct.
-            Assignment.objects.filter(unit_id=unit_id, released_at__isnull=True).update(
-                released_at=timezone.now(), release_reason=reason[:300]
-            )
+            now = timezone.now()
+            for assignment in Assignment.objects.filter(unit_id=unit_id, released_at__isnull=True):
+                assignment.released_at = now
+                assignment.released_by = _user(actor)
+                assignment.release_reason = reason[:300]
+                assignment.save(update_fields=["released_at", "released_by", "release_reason"])
+                audit.record(
+                    "assignment.release_forced",
+                    actor=actor,
+                    object_type="assignment",
+                    object_id=assignment.pk,
+                    detail={"incident": incident.pk, "unit": unit_id, "status": unit.status},
+                )
+                publish_assignment("assignment.released", assignment, unit, incident)
             PatrolUnit.objects.filter(pk=unit_id).update(incident=None)
+            unit.incident = None
+            publish_unit(unit)
     return len(open_ids)
 
 
