@@ -189,7 +189,9 @@ def test_the_review_queue_api_lists_compares_merges_and_undoes(
     scan = client.post("/api/v1/records/duplicates/scan", **headers)
     queue = client.get("/api/v1/records/duplicates", **headers)
     pair_id = queue.json()[0]["id"]
-    side_by_side = client.get(f"/api/v1/records/duplicates/{pair_id}", **headers)
+    side_by_side = client.get(
+        f"/api/v1/records/duplicates/{pair_id}", {"purpose": "rà soát trùng lặp"}, **headers
+    )
     merge = client.post(
         f"/api/v1/records/duplicates/{pair_id}/merge",
         {"winner_id": namesakes[0].pk, "reason": "cùng người"},

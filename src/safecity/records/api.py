@@ -4,6 +4,7 @@ services do the work and the audit."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from ninja.files import UploadedFile
 
 from safecity.accounts.access import access_unit, has_capability
 from safecity.core.api import ERROR_RESPONSES, ErrorOut
-from safecity.core.errors import InvalidInput, NotFound
+from safecity.core.errors import ApplicationError, InvalidInput
 from safecity.records import imports, lookups, resolution, selectors, services
 from safecity.records.models import EntityKind, Link, Merge
 from safecity.records.schemas import (
@@ -40,11 +41,12 @@ from safecity.records.schemas import (
     SearchQuery,
     TimelineItemOut,
     VehicleIn,
+    WrittenOut,
 )
 from safecity.records.search import SearchFilters
 
 router = Router(tags=["records"])
-RESPONSES: dict[int, Any] = {**ERROR_RESPONSES, 428: ErrorOut}
+RESPONSES: dict[int, Any] = {**ERROR_RESPONSES, 413: ErrorOut, 428: ErrorOut}
 PATHS = {
     EntityKind.PERSON: "persons",
     EntityKind.VEHICLE: "vehicles",
@@ -164,26 +166,34 @@ def _person_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@router.post("/persons", response={201: RecordOut, **RESPONSES})
+def _person_names(data: dict[str, Any]) -> list[str]:
+    """The person fields a payload wrote (its ward codes are the record's ward fields)."""
+    renamed = {"ward_code": "permanent_ward_code"}
+    names = [renamed.get(name, name) for name in data]
+    return [*names, "birth_year"] if "birth_date" in data else names
+
+
+@router.post("/persons", response={201: WrittenOut, **RESPONSES})
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
     """Enter a person (records clerks). The same checks as an import row: the CCCD must fit
     the birth year and gender."""
     user = selectors.require_manager(_user(request))
-    person = services.person_create(actor=user, values=_person_values(payload.model_dump()))
-    return Status(201, selectors.record_detail(user, EntityKind.PERSON, person))
+    data = payload.model_dump()
+    person = services.person_create(actor=user, values=_person_values(data))
+    return Status(201, selectors.written(EntityKind.PERSON, person, _person_names(data)))
 
 
-@router.patch("/persons/{pk}", response={200: RecordOut, **RESPONSES})
+@router.patch("/persons/{pk}", response={200: WrittenOut, **RESPONSES})
 def person_update(request: HttpRequest, pk: int, payload: PersonPatch) -> dict[str, Any]:
     """Change a person's values; they are kept as your own source beside the others."""
     user = selectors.require_manager(_user(request))
     person = selectors.access_person(user, pk)
-    values = _person_values(payload.model_dump(exclude_unset=True))
-    person = services.person_update(actor=user, person=person, values=values)
-    return selectors.record_detail(user, EntityKind.PERSON, person)
+    data = payload.model_dump(exclude_unset=True)
+    person = services.person_update(actor=user, person=person, values=_person_values(data))
+    return selectors.written(EntityKind.PERSON, person, _person_names(data))
 
 
-@router.post("/vehicles", response={201: RecordOut, **RESPONSES})
+@router.post("/vehicles", response={201: WrittenOut, **RESPONSES})
 def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Status[dict[str, Any]]:
     user = selectors.require_manager(_user(request))
     data = payload.model_dump()
@@ -195,10 +205,10 @@ def vehicle_create(request: HttpRequest, payload: VehicleIn) -> Status[dict[str,
         "status": data.pop("registration"),
     }
     vehicle = services.vehicle_create(actor=user, values=values)
-    return Status(201, selectors.record_detail(user, EntityKind.VEHICLE, vehicle))
+    return Status(201, selectors.written(EntityKind.VEHICLE, vehicle, payload.model_dump()))
 
 
-@router.post("/cases", response={201: RecordOut, **RESPONSES})
+@router.post("/cases", response={201: WrittenOut, **RESPONSES})
 def case_create(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
     """Open a case handled by a unit in your scope."""
     user = _user(request)
@@ -215,17 +225,18 @@ def case_create(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
         classification=payload.classification,
         opened_at=payload.opened_at,
     )
-    return Status(201, selectors.record_detail(user, EntityKind.CASE, case))
+    names = [*payload.model_dump(), "status"]
+    return Status(201, selectors.written(EntityKind.CASE, case, names))
 
 
-@router.post("/cases/{pk}/status", response={200: RecordOut, **RESPONSES})
+@router.post("/cases/{pk}/status", response={200: WrittenOut, **RESPONSES})
 def case_status(request: HttpRequest, pk: int, payload: CaseStatusIn) -> dict[str, Any]:
     user = _user(request)
     case = selectors.access_case(user, pk)
     if not has_capability(user, selectors.INVESTIGATE):
         selectors.require_manager(user)
     case = services.case_set_status(actor=user, case=case, status=payload.status)
-    return selectors.record_detail(user, EntityKind.CASE, case)
+    return selectors.written(EntityKind.CASE, case, ["status", "closed_at"])
 
 
 @router.post("/links", response={201: LinkCreatedOut, **RESPONSES})
@@ -238,7 +249,7 @@ def link_create(request: HttpRequest, payload: LinkIn) -> Status[Link]:
     ends = []
     for end in (payload.a, payload.b):
         if end.kind == EntityKind.INCIDENT:
-            ends.append(end.id)
+            ends.append(selectors.access_incident_end(user, end.id))
         else:
             ends.append(selectors.access_record(user, end.kind, end.id))
     if payload.a.kind == EntityKind.INCIDENT:
@@ -261,13 +272,24 @@ def link_end(request: HttpRequest, pk: int) -> Link:
     user = _user(request)
     if not has_capability(user, selectors.INVESTIGATE):
         selectors.require_manager(user)
-    link = Link.objects.filter(pk=pk).first()
-    if link is None:
-        raise NotFound()
+    link = selectors.access_link(user, pk)
     for kind, entity_id in selectors.link_ends(link):
         if kind != EntityKind.INCIDENT:
             selectors.access_record(user, kind, entity_id)
     return services.link_end(actor=user, link=link)
+
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024  # one import file, read no further than this
+
+
+def _too_large() -> ApplicationError:
+    limit = IMPORT_MAX_BYTES // (1024 * 1024)
+    return ApplicationError(
+        f"The file is larger than {limit} MB; split it.",
+        code="file_too_large",
+        status=413,
+        fields={"file": [f"At most {limit} MB."]},
+    )
 
 
 @router.post("/imports", response={200: ImportOut, **RESPONSES})
@@ -283,13 +305,18 @@ def records_import(
     if kind not in imports.KINDS:
         raise InvalidInput(fields={"kind": [f"One of: {', '.join(imports.KINDS)}."]})
     name = (file.name or "upload.csv").lower()
-    text = file.read().decode("utf-8-sig", errors="replace")
+    if file.size is not None and file.size > IMPORT_MAX_BYTES:
+        raise _too_large()
+    content = file.read(IMPORT_MAX_BYTES + 1)
+    if len(content) > IMPORT_MAX_BYTES:
+        raise _too_large()
+    text = content.decode("utf-8-sig", errors="replace")
     try:
         rows = imports.rows_from_text(text, fmt=name.rsplit(".", 1)[-1])
         result = imports.import_rows(
             kind=kind, rows=rows, source=source, actor=user, file_name=file.name or ""
         )
-    except ValueError as error:
+    except (ValueError, csv.Error) as error:
         raise InvalidInput(str(error), fields={"file": [str(error)]}) from None
 
     def out(item: imports.Reject) -> dict[str, Any]:
@@ -353,11 +380,9 @@ def duplicates_scan(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/duplicates/{pk}", response={200: CandidateDetailOut, **RESPONSES})
-def duplicate_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
-    """Both persons side by side, with their facts and links."""
-    user = _user(request)
-    candidate = selectors.access_candidate(user, pk)
-    return selectors.candidate_side_by_side(user, candidate)
+def duplicate_detail(request: HttpRequest, pk: int, query: Query[PurposeQuery]) -> dict[str, Any]:
+    """Both persons side by side, with their facts and links (purpose required; audited)."""
+    return lookups.candidate_read(actor=_user(request), pk=pk, purpose=query.purpose)
 
 
 @router.post("/duplicates/{pk}/merge", response={200: MergeOut, **RESPONSES})

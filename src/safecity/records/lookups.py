@@ -203,6 +203,27 @@ def record_timeline(*, actor: Any, kind: str, pk: Any, purpose: str | None) -> l
     return items
 
 
+def candidate_read(*, actor: Any, pk: Any, purpose: str | None) -> dict[str, Any]:
+    """A pair of possible duplicates side by side (both persons' fields, facts and links),
+    with a purpose, audited: both persons are viewed, their linked records listed."""
+    candidate = selectors.access_candidate(actor, pk)
+    purpose = require_purpose(purpose)
+    pair = selectors.candidate_side_by_side(actor, candidate)
+    log_access(
+        actor=actor,
+        audit_action="records.duplicates.read",
+        purpose=purpose,
+        viewed=[
+            (EntityKind.PERSON, candidate.person_a_id),
+            (EntityKind.PERSON, candidate.person_b_id),
+        ],
+        listed=[*_linked(pair["a"]["links"]), *_linked(pair["b"]["links"])],
+        object_type="duplicate_candidate",
+        object_id=candidate.pk,
+    )
+    return pair
+
+
 def record_access_log(*, actor: Any, kind: str, pk: int, limit: int = 200) -> list[RecordAccess]:
     """Who looked at a record and why (auditors); the auditor's look is audited too."""
     rows = list(selectors.record_access_log(actor, kind, pk, limit=limit))

@@ -210,6 +210,15 @@ def duplicates_find(*, actor: Any = None, block_max: int | None = None) -> FindR
     return result
 
 
+def _lock_pending(candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """The pair re-read under a row lock, inside the caller's transaction; ``Conflict`` if it
+    was decided meanwhile (a merge and a mark-distinct racing for the same pair)."""
+    locked = DuplicateCandidate.objects.select_for_update().filter(pk=candidate.pk).first()
+    if locked is None or locked.status != DuplicateCandidate.Status.PENDING:
+        raise Conflict(_("This pair was decided already."), code="already_decided")
+    return locked
+
+
 def _pair(a: Person, b: Person) -> tuple[int, int]:
     return (a.pk, b.pk) if a.pk < b.pk else (b.pk, a.pk)
 
@@ -227,6 +236,8 @@ def person_merge(
     """Fold ``loser`` into ``winner``: the loser's links and source records move to the
     winner, the winner gains the loser's name (as an alias) and any value it lacked, and the
     loser stays as a pointer (``merged_into``). Everything moved is written down for undo."""
+    if candidate is not None:
+        candidate = _lock_pending(candidate)
     winner = Person.objects.select_for_update().get(pk=winner.pk)
     loser = Person.objects.select_for_update().get(pk=loser.pk)
     if winner.pk == loser.pk:
@@ -376,8 +387,7 @@ def merge_undo(*, actor: Any, merge: Merge) -> Merge:
 def candidate_mark_distinct(
     *, actor: Any, candidate: DuplicateCandidate, reason: str = ""
 ) -> DuplicateCandidate:
-    if candidate.status != DuplicateCandidate.Status.PENDING:
-        raise Conflict(_("This pair was decided already."), code="already_decided")
+    candidate = _lock_pending(candidate)
     candidate.status = DuplicateCandidate.Status.DISTINCT
     candidate.decided_at = timezone.now()
     candidate.decided_by = actor if getattr(actor, "pk", None) else None

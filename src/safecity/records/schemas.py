@@ -96,6 +96,16 @@ class RecordOut(Schema):
     incident_ids: list[int] | None = None
 
 
+class WrittenOut(Schema):
+    """The answer to an entry: what was written, not the whole record (reading that takes a
+    purpose and is audited)."""
+
+    kind: str
+    id: int
+    label: str
+    fields: dict[str, Any]
+
+
 class NodeOut(Schema):
     id: str
     kind: str

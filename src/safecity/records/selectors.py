@@ -17,12 +17,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from safecity.accounts.access import (
     access_audit_log,
+    clearance_filter,
     has_capability,
     is_officer,
     require_capability,
@@ -121,6 +123,44 @@ def access_record(user: Any, kind: str, pk: Any) -> Any:
         return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def access_incident_end(user: Any, pk: Any) -> int:
+    """The id of an incident the officer may see (unit scope and clearance), for the incident
+    end of a link, else ``NotFound``. Incidents sit above records in the dependency order, so
+    the model is looked up through the app registry, as ``records.timeline`` does."""
+    if not apps.is_installed("safecity.incidents"):
+        raise NotFound()
+    incident_model = apps.get_model("incidents", "Incident")
+    try:
+        found = incident_model.objects.filter(
+            scope_filter(user), clearance_filter(user, "classification"), pk=pk
+        ).exists()
+    except (ValueError, TypeError):
+        found = False
+    if not found:
+        raise NotFound()
+    return int(pk)
+
+
+def access_link(user: Any, pk: Any) -> Link:
+    """A link the officer may see at least one record end of (incident ends are checked with
+    ``access_incident_end``), else ``NotFound``."""
+    link = Link.objects.filter(pk=pk).first() if str(pk).isdigit() else None
+    if link is None:
+        raise NotFound()
+    for kind, entity_id in link_ends(link):
+        if entity_id is None:
+            continue
+        try:
+            if kind == EntityKind.INCIDENT:
+                access_incident_end(user, entity_id)
+            else:
+                access_record(user, kind, entity_id)
+        except (NotFound, Forbidden):
+            continue
+        return link
+    raise NotFound()
 
 
 def access_person(user: Any, pk: Any) -> Person:
@@ -408,6 +448,19 @@ _FIELDS: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
+def written(kind: str, obj: Any, names: Any) -> dict[str, Any]:
+    """What an entry wrote, for its answer: the record's kind, id and label, and only the
+    fields named (never the facts of other sources or the links; those are read with a
+    purpose through ``lookups.record_read``)."""
+    shown = _FIELDS[kind](obj)
+    return {
+        "kind": kind,
+        "id": obj.pk,
+        "label": node_label(kind, obj),
+        "fields": {name: shown[name] for name in ("id", *names) if name in shown},
+    }
+
+
 def record_detail(user: Any, kind: str, obj: Any) -> dict[str, Any]:
     """One record as its page shows it: its fields (the resolved view), every fact with its
     sources, and its visible links (for a case, grouped by role)."""
@@ -508,7 +561,12 @@ def access_merge(user: Any, pk: Any) -> Merge:
         if str(pk).isdigit()
         else None
     )
-    if merge is None or merge.winner.classification > _clearance(user):
+    clearance = _clearance(user)
+    if (
+        merge is None
+        or merge.winner.classification > clearance
+        or merge.loser.classification > clearance
+    ):
         raise NotFound(_("No such merge."))
     return merge
 
