@@ -42,6 +42,16 @@ class Rank(models.TextChoices):
     GENERAL = "dai_tuong", _("General")
 
 
+def path_ids(*paths: str) -> list[int]:
+    """Unit ids along materialised paths ("/1/5/42/"), root first, each id once."""
+    ids: dict[int, None] = {}
+    for path in paths:
+        for part in path.strip("/").split("/"):
+            if part:
+                ids[int(part)] = None
+    return list(ids)
+
+
 class Unit(models.Model):
     """A node of the force's organisation tree.
 
@@ -99,7 +109,7 @@ class Unit(models.Model):
     @property
     def ancestor_ids(self) -> list[int]:
         """This unit's id and its ancestors', root first."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
 
 class OfficerManager(UserManager["User"]):

@@ -33,6 +33,7 @@ from django.db.models import Field, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from safecity.accounts.models import path_ids
 from safecity.core import audit, live
 from safecity.dispatch.models import PatrolUnit, Position
 from safecity.dispatch.routing import distance_m
@@ -209,10 +210,6 @@ def check_fixes(
 # --- Storing -----------------------------------------------------------------------------------
 
 
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 _COLUMNS = ("unit_id", "lat", "lon", "accuracy_m", "speed_mps", "heading", "ts", "received_at")
 
 
@@ -293,7 +290,7 @@ def positions_record(
                     "accuracy_m": newest.accuracy_m,
                     "position_at": newest.ts.isoformat(),
                 },
-                unit_path=_path_ids(target.station_path),
+                unit_path=path_ids(target.station_path),
             )
     return IngestResult(accepted=len(kept), rejected=rejected, latest=newest)
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecity.accounts.models import Unit, User
+from safecity.accounts.models import Unit, User, path_ids
 from safecity.core import audit, live
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.text import clean
@@ -77,19 +77,10 @@ def _user(actor: Any) -> User | None:
 # --- Live events ------------------------------------------------------------------------------
 
 
-def _path_ids(*paths: str) -> list[int]:
-    ids: dict[int, None] = {}
-    for path in paths:
-        for part in path.strip("/").split("/"):
-            if part:
-                ids[int(part)] = None
-    return list(ids)
-
-
 def publish_unit(unit: PatrolUnit, *, event: str = "unit.updated", extra_path: str = "") -> None:
     """Tell the consoles of the unit's station (and of the incident it works, when another
     station owns that) that the unit changed."""
-    live.publish(event, unit_row(unit), unit_path=_path_ids(unit.station.path, extra_path))
+    live.publish(event, unit_row(unit), unit_path=path_ids(unit.station.path, extra_path))
 
 
 def _member_ids(unit: PatrolUnit) -> list[int]:
@@ -105,7 +96,7 @@ def publish_assignment(
     live.publish(
         event,
         payload,
-        unit_path=_path_ids(unit.station.path, incident.unit.path),
+        unit_path=path_ids(unit.station.path, incident.unit.path),
         classification=incident.classification,
         capability=DISPATCH,
     )

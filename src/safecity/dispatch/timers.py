@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
+from safecity.accounts.models import path_ids
 from safecity.core import audit, live
 from safecity.dispatch.models import OverdueMark
 from safecity.dispatch.selectors import RunningTimer, running_timers
@@ -29,10 +30,6 @@ def overdue_payload(timer: RunningTimer, now: datetime) -> dict[str, Any]:
     out = timer.as_dict(now)
     out["started_at"] = timer.started_at.isoformat()
     return out
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def check_timers(*, now: datetime | None = None) -> list[OverdueMark]:
@@ -75,7 +72,7 @@ def check_timers(*, now: datetime | None = None) -> list[OverdueMark]:
                 live.publish(
                     "dispatch.overdue",
                     overdue_payload(timer, now),
-                    unit_path=_path_ids(timer.incident_unit_path),
+                    unit_path=path_ids(timer.incident_unit_path),
                     classification=timer.classification,
                 )
         except IntegrityError:
