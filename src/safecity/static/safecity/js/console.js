@@ -574,55 +574,10 @@
   var soundToggle = document.getElementById("sound-toggle");
   var banner = document.getElementById("p1-banner");
   var bannerOpen = document.getElementById("p1-open");
-  var audio = null;
-  var soundWanted = localStorage.getItem("safecity.console.sound") !== "off";
-  function audioContext() {
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return null;
-    if (!audio) audio = new Context();
-    if (audio.state === "suspended") audio.resume();
-    return audio;
-  }
-  function showSound() {
-    var running = soundWanted && audio && audio.state === "running";
-    soundToggle.hidden = false;
-    soundToggle.setAttribute("aria-pressed", running ? "true" : "false");
-    soundToggle.textContent = running ? labels.sound_on : labels.sound_off;
-  }
-  function beep() {
-    if (!soundWanted) return;
-    var ctx = audioContext();
-    if (!ctx) return;
-    // Three short 880 Hz tones, as the incident queue: one sound means "new P1" everywhere.
-    [0, 0.25, 0.5].forEach(function (offset) {
-      var start = ctx.currentTime + offset;
-      var tone = ctx.createOscillator();
-      var gain = ctx.createGain();
-      tone.type = "square";
-      tone.frequency.value = 880;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.18);
-      tone.connect(gain).connect(ctx.destination);
-      tone.start(start);
-      tone.stop(start + 0.2);
-    });
-  }
-  function unlock() {
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  }
-  document.addEventListener("pointerdown", unlock, { once: true });
-  document.addEventListener("keydown", unlock, { once: true });
-  soundToggle.addEventListener("click", function (event) {
-    event.stopPropagation();
-    var running = soundWanted && audio && audio.state === "running";
-    soundWanted = !running;
-    localStorage.setItem("safecity.console.sound", soundWanted ? "on" : "off");
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  });
-  showSound();
+  // The incident queue's three 880 Hz tones: one sound means "new P1" everywhere.
+  var beep = SafeCitySound.alarm({
+    toggle: soundToggle, labels: labels, storageKey: "safecity.console.sound",
+  }).beep;
 
   var bannerFor = null;
   function alertP1(p) {

@@ -54,56 +54,12 @@
 
   // --- Sound -----------------------------------------------------------------------------------
   var soundToggle = $("sound-toggle");
-  var audio = null;
-  var soundWanted = localStorage.getItem("safecity.my_unit.sound") !== "off";
-  function audioContext() {
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return null;
-    if (!audio) audio = new Context();
-    if (audio.state === "suspended") audio.resume();
-    return audio;
-  }
-  function showSound() {
-    var running = soundWanted && audio && audio.state === "running";
-    soundToggle.hidden = false;
-    soundToggle.setAttribute("aria-pressed", running ? "true" : "false");
-    soundToggle.textContent = running ? labels.sound_on : labels.sound_off;
-  }
-  function beep() {
-    if (navigator.vibrate) navigator.vibrate([300, 150, 300]);
-    if (!soundWanted) return;
-    var ctx = audioContext();
-    if (!ctx) return;
-    // Two rising tones: not the console's P1 beeps, heard over traffic.
-    [[0, 660], [0.3, 990], [0.6, 660], [0.9, 990]].forEach(function (step) {
-      var start = ctx.currentTime + step[0];
-      var tone = ctx.createOscillator();
-      var gain = ctx.createGain();
-      tone.type = "square";
-      tone.frequency.value = step[1];
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.25);
-      tone.connect(gain).connect(ctx.destination);
-      tone.start(start);
-      tone.stop(start + 0.27);
-    });
-  }
-  function unlock() {
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  }
-  document.addEventListener("pointerdown", unlock, { once: true });
-  document.addEventListener("keydown", unlock, { once: true });
-  soundToggle.addEventListener("click", function (event) {
-    event.stopPropagation();
-    var running = soundWanted && audio && audio.state === "running";
-    soundWanted = !running;
-    localStorage.setItem("safecity.my_unit.sound", soundWanted ? "on" : "off");
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  });
-  showSound();
+  // Rising and falling tones, not the console's P1 beeps, heard over traffic; and a buzz.
+  var beep = SafeCitySound.alarm({
+    toggle: soundToggle, labels: labels, storageKey: "safecity.my_unit.sound",
+    pattern: [[0, 660], [0.3, 990], [0.6, 660], [0.9, 990]], length: 0.27, volume: 0.25,
+    vibrate: [300, 150, 300],
+  }).beep;
 
   var banner = $("assignment-banner");
   function alertBanner(text, sound) {

@@ -23,56 +23,10 @@
   function isOpen(status) { return labels.open.indexOf(status) >= 0; }
 
   // --- Sound ---------------------------------------------------------------------------------
-  var audio = null;
-  var soundWanted = localStorage.getItem("safecity.queue.sound") !== "off";
-  function audioContext() {
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return null;
-    if (!audio) audio = new Context();
-    if (audio.state === "suspended") audio.resume();
-    return audio;
-  }
-  function showSound() {
-    var running = soundWanted && audio && audio.state === "running";
-    soundToggle.hidden = false;
-    soundToggle.setAttribute("aria-pressed", running ? "true" : "false");
-    soundToggle.textContent = running ? labels.sound_on : labels.sound_off;
-  }
-  function beep() {
-    if (!soundWanted) return;
-    var ctx = audioContext();
-    if (!ctx) return;
-    // Three short 880 Hz tones: heard over a busy room, not mistaken for a phone ringing.
-    [0, 0.25, 0.5].forEach(function (offset) {
-      var start = ctx.currentTime + offset;
-      var tone = ctx.createOscillator();
-      var gain = ctx.createGain();
-      tone.type = "square";
-      tone.frequency.value = 880;
-      gain.gain.setValueAtTime(0.0001, start);
-      gain.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.18);
-      tone.connect(gain).connect(ctx.destination);
-      tone.start(start);
-      tone.stop(start + 0.2);
-    });
-  }
-  // Browsers start audio only after a gesture on the page: the first click or key does it.
-  function unlock() {
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  }
-  document.addEventListener("pointerdown", unlock, { once: true });
-  document.addEventListener("keydown", unlock, { once: true });
-  soundToggle.addEventListener("click", function (event) {
-    event.stopPropagation();
-    var running = soundWanted && audio && audio.state === "running";
-    soundWanted = !running;
-    localStorage.setItem("safecity.queue.sound", soundWanted ? "on" : "off");
-    if (soundWanted) audioContext();
-    setTimeout(showSound, 50);
-  });
-  showSound();
+  // Three short 880 Hz tones: heard over a busy room, not mistaken for a phone ringing.
+  var beep = SafeCitySound.alarm({
+    toggle: soundToggle, labels: labels, storageKey: "safecity.queue.sound",
+  }).beep;
 
   // --- Rows ----------------------------------------------------------------------------------
   function field(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
