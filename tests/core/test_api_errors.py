@@ -265,3 +265,13 @@ def test_it_accepts_any_iso_offset_in_a_time_filter(client: Client, thu: User) -
         "/api/v1/audit", {"since": "2026-01-01T00:00:00+17:33"}, **bearer(client, thu)
     )
     assert response.status_code == 200
+
+
+def test_an_id_larger_than_any_stored_is_a_400_not_a_500(client: Client, city: Unit) -> None:
+    auditor = factories.officer(username="kiemtra", unit_=city, roles=["auditor"])
+    huge = 312314096796486662270100040966995968  # found by the schema fuzzer
+
+    answer = client.get(f"/api/v1/records/vehicles/{huge}/access-log", **bearer(client, auditor))
+
+    assert answer.status_code in (400, 404)
+    assert set(answer.json()["error"]) >= {"code", "message"}

@@ -170,6 +170,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # A malformed multipart body (bad boundary, truncated upload) is the client's error.
         return respond(request, 400)
 
+    @api.exception_handler(OverflowError)
+    def _number_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # An id or number beyond what the database stores (SQLite: 64-bit) names nothing that
+        # can exist: the client's error, whichever endpoint it reached.
+        return respond(
+            request, 400, message=_("A number in the request is larger than any stored value.")
+        )
+
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
         return respond(request, 413)
