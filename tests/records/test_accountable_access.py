@@ -128,6 +128,11 @@ def test_it_lets_an_auditor_list_who_looked_at_a_person_and_why(
     ).exists()
 
 
+def test_the_access_log_of_a_record_that_does_not_exist_is_a_404(client: Client, thu: User) -> None:
+    """An empty list would tell the auditor nobody looked at a record that is not there."""
+    assert _get(client, thu, "/api/v1/records/persons/999999/access-log").status_code == 404
+
+
 def test_it_keeps_the_access_log_from_non_auditors(client: Client, hoa: User, an: Person) -> None:
     assert _get(client, hoa, f"/api/v1/records/persons/{an.pk}/access-log").status_code == 403
 

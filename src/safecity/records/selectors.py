@@ -491,6 +491,8 @@ def record_access_log(user: Any, kind: str, pk: int, *, limit: int = 200) -> Que
     for auditors (``accounts.view_audit``); a person's entries include those recorded under
     persons merged into them. The caller audits the look itself."""
     access_audit_log(user)
+    if not MODELS[kind]._default_manager.filter(pk=pk).exists():
+        raise NotFound()  # also an id beyond what the database stores (PostgreSQL answers empty)
     ids = [pk]
     if kind == EntityKind.PERSON:
         ids += list(Person.objects.filter(merged_into_id=pk).values_list("id", flat=True))
