@@ -243,6 +243,9 @@ SAFECITY_DUPLICATE_RULES = env_duplicate_rules(
     "SAFECITY_DUPLICATE_RULES",
     "fire=300/60,traffic_accident=150/30,security=100/30,rescue=200/60,medical=100/30,other=50/30",
 )
+# Reports sent through the API while another is being stored are stored together, up to this
+# many in one transaction (incidents/intake.py); 1 stores each on its own.
+SAFECITY_INTAKE_BATCH = env_int("SAFECITY_INTAKE_BATCH", 32, minimum=1, maximum=500)
 
 # --- Integrated database: records search, import, duplicates (safecity/records) ---------------
 # Results a search answers with (the API's `limit` may ask for up to 100).

@@ -72,6 +72,47 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
     }
 
 
+def _entry(
+    action: str,
+    *,
+    actor: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    purpose: str = "",
+    outcome: str = AuditEntry.Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+    client_ip: str | None = None,
+) -> AuditEntry:
+    return AuditEntry(
+        # Truncated to whole microseconds in UTC so the hash survives the database round trip.
+        at=timezone.now().astimezone(UTC),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else "",
+        purpose=purpose[:300],
+        outcome=outcome,
+        client_ip=client_context.get().ip if client_ip is None else client_ip,
+        detail=json.loads(json.dumps(detail or {}, default=str)),
+        **_actor_fields(actor),
+    )
+
+
+def _append(entries: list[AuditEntry]) -> None:
+    """Chain ``entries`` after the head and store them, holding the head's lock."""
+    with transaction.atomic(savepoint=False):
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        seq, prev = head.seq, head.hash
+        for entry in entries:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev
+            entry.hash = prev = entry_hash(entry)
+        if len(entries) == 1:
+            entries[0].save()
+        else:
+            AuditEntry.objects.bulk_create(entries)
+        AuditHead.objects.filter(id=1).update(seq=seq, hash=prev)
+
+
 def record(
     action: str,
     *,
@@ -85,26 +126,28 @@ def record(
     """Append one entry. Call inside the transaction of the change it records, so that
     the entry and the change commit or roll back together (no savepoint of its own: an error
     here fails the caller's whole transaction, which is what must happen)."""
-    with transaction.atomic(savepoint=False):
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-        entry = AuditEntry(
-            seq=head.seq + 1,
-            # Truncated to whole microseconds in UTC so the hash survives the database round trip.
-            at=timezone.now().astimezone(UTC),
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id) if object_id is not None else "",
-            purpose=purpose[:300],
-            outcome=outcome,
-            client_ip=client_context.get().ip,
-            detail=json.loads(json.dumps(detail or {}, default=str)),
-            prev_hash=head.hash,
-            **_actor_fields(actor),
-        )
-        entry.hash = entry_hash(entry)
-        entry.save()
-        AuditHead.objects.filter(id=1).update(seq=entry.seq, hash=entry.hash)
+    entry = _entry(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        outcome=outcome,
+        detail=detail,
+    )
+    _append([entry])
     return entry
+
+
+def record_many(items: list[dict[str, Any]]) -> list[AuditEntry]:
+    """Append several entries in order under one lock of the head, in one insert (a batch of
+    reports committed together). Each item holds ``record``'s keyword arguments, with
+    ``action`` and optionally ``client_ip`` (the request the entry came from, when it is not
+    the current one)."""
+    entries = [_entry(**item) for item in items]
+    if entries:
+        _append(entries)
+    return entries
 
 
 @dataclass(frozen=True)

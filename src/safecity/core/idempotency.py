@@ -27,6 +27,38 @@ def body_fingerprint(body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def checked_key(key: str | None) -> str | None:
+    """The header's key without surrounding spaces, ``None`` when none was sent; a blank or
+    over-long key is invalid input."""
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(
+            _("The Idempotency-Key header must be 1 to 200 characters."),
+            fields={"Idempotency-Key": [str(_("1 to 200 characters"))]},
+        )
+    return key
+
+
+def taken_keys(scope: str, keys: list[str]) -> set[str]:
+    """Which of ``keys`` already have a stored answer (one query for a batch)."""
+    if not keys:
+        return set()
+    return set(
+        IdempotencyRecord.objects.filter(scope=scope, key__in=keys).values_list("key", flat=True)
+    )
+
+
+def store_many(scope: str, answers: list[tuple[str, str, int, dict[str, Any]]]) -> None:
+    """Store first answers ``(key, fingerprint, status, body)`` in the caller's transaction,
+    in one insert; a key stored meanwhile fails the whole transaction (IntegrityError)."""
+    IdempotencyRecord.objects.bulk_create(
+        IdempotencyRecord(scope=scope, key=k, fingerprint=f, status=st, response=body)
+        for k, f, st, body in answers
+    )
+
+
 def run_once(
     *, scope: str, key: str | None, body: Any, action: Callable[[], tuple[int, dict[str, Any]]]
 ) -> tuple[int, dict[str, Any], bool]:
@@ -34,16 +66,11 @@ def run_once(
 
     Returns (status, body, replayed). Without a key the action simply runs.
     """
+    key = checked_key(key)
     if key is None:
         with transaction.atomic():
             status, answer = action()
         return status, answer, False
-    key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(
-            _("The Idempotency-Key header must be 1 to 200 characters."),
-            fields={"Idempotency-Key": [str(_("1 to 200 characters"))]},
-        )
     fingerprint = body_fingerprint(body)
     # Try first, look later: a fresh key (nearly every request) costs no extra query; a retry
     # runs the action, collides on the unique key, rolls back, and then reads the first answer.

@@ -11,12 +11,12 @@ from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from safecity.accounts.access import require_capability
-from safecity.core import audit, idempotency, ratelimit
+from safecity.core import audit, ratelimit
 from safecity.core.api import ERROR_RESPONSES
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.middleware import client_ip
 from safecity.core.phones import to_e164
-from safecity.incidents import media, selectors, services
+from safecity.incidents import intake, media, selectors, services
 from safecity.incidents.models import Channel, Incident, Report
 from safecity.incidents.schemas import (
     CallIn,
@@ -84,12 +84,13 @@ def report_create(
     user = request.user if getattr(request.user, "is_authenticated", False) else None
     body = payload.model_dump()
 
-    def submit() -> tuple[int, dict[str, Any]]:
-        report = services.report_submit(data=_input(payload), channel=Channel.API, reporter=user)
-        return 201, _accepted(report)
-
-    status, answer, _replayed = idempotency.run_once(
-        scope="reports", key=idempotency_key, body=body, action=submit
+    status, answer, _replayed = intake.report_submit_once(
+        data=_input(payload),
+        channel=Channel.API,
+        reporter=user,
+        key=idempotency_key,
+        body=body,
+        answer=_accepted,
     )
     return Status(status, answer)
 

@@ -13,7 +13,7 @@ from typing import Any
 import h3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,40 +145,64 @@ def owning_unit(ward_code: int | None) -> Unit:
 # --- Duplicates ---------------------------------------------------------------------------------
 
 
-def find_duplicate(*, category: str, lat: float, lon: float, now: Any = None) -> Incident | None:
-    """The nearest open incident of the same category within the category's distance, whose
-    last report is within its time window (``SAFECITY_DUPLICATE_RULES``)."""
+def duplicate_candidates(
+    *, category: str, points: list[tuple[float, float]], now: Any
+) -> list[Incident]:
+    """Open incidents of ``category`` whose last report is within the category's time window
+    (``SAFECITY_DUPLICATE_RULES``) and that may lie within its distance of one of the points
+    (one query, a box around each point). The boxes only narrow the candidates;
+    ``nearest_duplicate`` decides."""
+    rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
+    if rule is None or not points:
+        return []
+    metres, minutes = rule
+    # Sized from the same earth radius plus 1 %, so each box contains its whole circle.
+    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
+    near = Q()
+    for lat, lon in points:
+        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        near |= Q(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+    return list(
+        Incident.objects.select_related("unit").filter(
+            near,
+            status__in=Incident.OPEN_STATUSES,
+            category=category,
+            last_report_at__gte=now - timedelta(minutes=minutes),
+        )
+    )
+
+
+def nearest_duplicate(
+    candidates: list[Incident], *, category: str, lat: float, lon: float
+) -> Incident | None:
+    """The nearest of ``candidates`` within the category's distance of the point."""
     rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
     if rule is None:
         return None
-    metres, minutes = rule
-    now = now or timezone.now()
-    # The box only narrows the candidates; the haversine below decides. Sized from the same
-    # earth radius plus 1 %, so it always contains the whole circle.
-    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    candidates = Incident.objects.filter(
-        status__in=Incident.OPEN_STATUSES,
-        category=category,
-        last_report_at__gte=now - timedelta(minutes=minutes),
-        lat__range=(lat - dlat, lat + dlat),
-        lon__range=(lon - dlon, lon + dlon),
-    )
     best: tuple[float, Incident] | None = None
     for incident in candidates:
         d = distance_m(lat, lon, incident.lat, incident.lon)
-        if d <= metres and (best is None or d < best[0]):
+        if d <= rule[0] and (best is None or d < best[0]):
             best = (d, incident)
     return best[1] if best else None
+
+
+def find_duplicate(*, category: str, lat: float, lon: float, now: Any = None) -> Incident | None:
+    """The nearest open incident of the same category within the category's distance, whose
+    last report is within its time window (``SAFECITY_DUPLICATE_RULES``)."""
+    now = now or timezone.now()
+    candidates = duplicate_candidates(category=category, points=[(lat, lon)], now=now)
+    return nearest_duplicate(candidates, category=category, lat=lat, lon=lon)
 
 
 # --- Timeline and live events ---------------------------------------------------------------------
 
 
-def _event(
+def event_row(
     incident: Incident, kind: str, *, actor: Any = None, public: bool = False, **detail: Any
 ) -> IncidentEvent:
-    return IncidentEvent.objects.create(
+    """A timeline event, not yet saved."""
+    return IncidentEvent(
         incident=incident,
         kind=kind,
         actor=actor if getattr(actor, "pk", None) and hasattr(actor, "kind") else None,
@@ -186,6 +210,14 @@ def _event(
         detail=detail,
         public=public,
     )
+
+
+def _event(
+    incident: Incident, kind: str, *, actor: Any = None, public: bool = False, **detail: Any
+) -> IncidentEvent:
+    event = event_row(incident, kind, actor=actor, public=public, **detail)
+    event.save(force_insert=True)
+    return event
 
 
 def live_payload(incident: Incident, *, ward: Ward | None = None) -> dict[str, Any]:
@@ -224,7 +256,7 @@ def _announce(event: str, incident: Incident, *, ward: Ward | None = None) -> No
 # --- Reports ------------------------------------------------------------------------------------
 
 
-def _clean_input(data: ReportInput) -> ReportInput:
+def clean_input(data: ReportInput) -> ReportInput:
     errors: dict[str, list[str]] = {}
     if data.category not in Category.values:
         errors["category"] = [_("Choose one of: %(c)s.") % {"c": ", ".join(Category.values)}]
@@ -263,7 +295,7 @@ def report_submit(
     Checking the input, finding the ward and the owning station only read, so they happen
     before the write transaction: on SQLite every writer waits for the one in its transaction.
     """
-    data = _clean_input(data)
+    data = clean_input(data)
     place = locate(data)
     owner = owning_unit(place.ward.code if place.ward else None)
     return _report_store(
@@ -276,6 +308,80 @@ def report_submit(
         priority=priority,
         notes=clean(notes, multiline=True)[:4000],
     )
+
+
+def incident_row(
+    *, data: ReportInput, place: Place, owner: Unit, priority: int | None, now: Any
+) -> Incident:
+    """The incident a first report opens, not yet saved."""
+    return Incident(
+        category=data.category,
+        priority=priority or DEFAULT_PRIORITY[Category(data.category)],
+        lat=place.lat,
+        lon=place.lon,
+        ward_code=place.ward.code if place.ward else None,
+        h3_cell=h3.latlng_to_cell(place.lat, place.lon, H3_RESOLUTION),
+        address=data.address,
+        summary=data.description[:300],
+        unit=owner,
+        report_count=1,
+        opened_at=now,
+        last_report_at=now,
+    )
+
+
+def report_row(
+    *,
+    data: ReportInput,
+    place: Place,
+    incident: Incident,
+    joined: bool,
+    channel: str,
+    reporter: Any,
+    taken_by: Any,
+    notes: str,
+    now: Any,
+) -> Report:
+    """The report as stored, not yet saved."""
+    return Report(
+        incident=incident,
+        channel=channel,
+        category=data.category,
+        description=data.description,
+        lat=place.lat,
+        lon=place.lon,
+        location_source=place.source,
+        address=data.address,
+        ward_code=place.ward.code if place.ward else None,
+        reporter_name=data.reporter_name,
+        reporter_phone=data.reporter_phone,
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+        taken_by=taken_by,
+        notes=notes,
+        joined_existing=joined,
+        received_at=now,
+    )
+
+
+def report_audit(report: Report, *, actor: Any, channel: str) -> dict[str, Any]:
+    """``audit.record``'s arguments for an accepted report."""
+    return {
+        "action": "report.submit",
+        "actor": actor,
+        "object_type": "report",
+        "object_id": report.pk,
+        "detail": {
+            "incident": report.incident_id,
+            "channel": channel,
+            "joined": report.joined_existing,
+        },
+    }
+
+
+def report_announce(report: Report, *, ward: Ward | None) -> None:
+    """Tell the consoles, after commit, about the incident the report opened or joined."""
+    event = "incident.updated" if report.joined_existing else "incident.created"
+    _announce(event, report.incident, ward=ward)
 
 
 @transaction.atomic(savepoint=False)
@@ -291,24 +397,11 @@ def _report_store(
     notes: str,
 ) -> Report:
     now = timezone.now()
-    ward_code = place.ward.code if place.ward else None
     incident = find_duplicate(category=data.category, lat=place.lat, lon=place.lon, now=now)
     joined = incident is not None
     if incident is None:
-        incident = Incident.objects.create(
-            category=data.category,
-            priority=priority or DEFAULT_PRIORITY[Category(data.category)],
-            lat=place.lat,
-            lon=place.lon,
-            ward_code=ward_code,
-            h3_cell=h3.latlng_to_cell(place.lat, place.lon, H3_RESOLUTION),
-            address=data.address,
-            summary=data.description[:300],
-            unit=owner,
-            report_count=1,
-            opened_at=now,
-            last_report_at=now,
-        )
+        incident = incident_row(data=data, place=place, owner=owner, priority=priority, now=now)
+        incident.save(force_insert=True)
         _event(
             incident,
             IncidentEvent.Kind.OPENED,
@@ -324,32 +417,20 @@ def _report_store(
         _event(
             incident, IncidentEvent.Kind.REPORT_LINKED, actor=taken_by or reporter, channel=channel
         )
-    report = Report.objects.create(
+    report = report_row(
+        data=data,
+        place=place,
         incident=incident,
+        joined=joined,
         channel=channel,
-        category=data.category,
-        description=data.description,
-        lat=place.lat,
-        lon=place.lon,
-        location_source=place.source,
-        address=data.address,
-        ward_code=ward_code,
-        reporter_name=data.reporter_name,
-        reporter_phone=data.reporter_phone,
-        reporter=reporter if getattr(reporter, "pk", None) else None,
+        reporter=reporter,
         taken_by=taken_by,
         notes=notes,
-        joined_existing=joined,
-        received_at=now,
+        now=now,
     )
-    audit.record(
-        "report.submit",
-        actor=taken_by or reporter,
-        object_type="report",
-        object_id=report.pk,
-        detail={"incident": incident.pk, "channel": channel, "joined": joined},
-    )
-    _announce("incident.updated" if joined else "incident.created", incident, ward=place.ward)
+    report.save(force_insert=True)
+    audit.record(**report_audit(report, actor=taken_by or reporter, channel=channel))
+    report_announce(report, ward=place.ward)
     return report
 
 
