@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("safecity.accounts.urls")),
     path("ops/", include("safecity.accounts.ops_urls")),
     path("ops/incidents/", include("safecity.incidents.ops_urls")),
+    path("ops/records/", include("safecity.records.urls")),
     path("ops/alerts/", include("safecity.alerts.ops_urls")),
     path("ops/", include("safecity.map.urls")),
     path("ops/", include("safecity.dispatch.urls")),

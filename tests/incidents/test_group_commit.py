@@ -86,10 +86,20 @@ class HeadLock:
         self.conn.close()
 
 
-def _queued(count: int, timeout: float = 10.0) -> None:
+def _queued(count: int, timeout: float = 30.0) -> None:
+    """Wait until ``count`` reports wait behind the batch being stored."""
     deadline = time.monotonic() + timeout
     while len(intake._queue._waiting) < count:  # noqa: SLF001 - waiting for the queue to fill
         assert time.monotonic() < deadline, "the reports never queued up"
+        time.sleep(0.01)
+
+
+def _storing(timeout: float = 30.0) -> None:
+    """Wait until a sender has taken its batch and is storing it (held up by the lock)."""
+    deadline = time.monotonic() + timeout
+    queue = intake._queue  # noqa: SLF001
+    while not (queue._storing and not queue._waiting):  # noqa: SLF001
+        assert time.monotonic() < deadline, "no batch started"
         time.sleep(0.01)
 
 
@@ -117,8 +127,7 @@ def test_reports_sent_together_are_stored_together_and_join_one_incident(wards, 
 
     with HeadLock():
         first = _start([one("first", wards["Phường Tân Định"])])
-        _queued(0)
-        time.sleep(0.2)  # the first sender is now storing its batch, waiting for the lock
+        _storing()  # the first sender is storing its batch, waiting for the lock
         rest = _start([one(k, wards["Phường Sài Gòn"]) for k in keys])
         _queued(12)
     for t in first + rest:
@@ -163,7 +172,7 @@ def test_the_same_key_twice_in_one_batch_makes_one_report(wards) -> None:
     answers: list[Any] = []
     with HeadLock():
         first = _start([lambda: answers.append(send(wards["Phường Tân Định"], d="khác"))])
-        time.sleep(0.2)
+        _storing()
         twins = _start([lambda: answers.append(send(wards["Phường Sài Gòn"], key=key, d="x"))] * 2)
         _queued(2)
     for t in first + twins:
@@ -201,7 +210,7 @@ def test_a_batch_that_fails_is_stored_report_by_report(wards, monkeypatch) -> No
     keys = [str(uuid.uuid4()) for _ in range(6)]
     with HeadLock():
         first = _start([lambda: results.append(send(wards["Phường Tân Định"], d="đầu"))])
-        time.sleep(0.2)
+        _storing()
         rest = _start(
             [lambda k=k: results.append(send(wards["Phường Sài Gòn"], key=k, d=k)) for k in keys]
         )

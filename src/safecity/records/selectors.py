@@ -128,7 +128,7 @@ def access_record(user: Any, kind: str, pk: Any) -> Any:
 def access_incident_end(user: Any, pk: Any) -> int:
     """The id of an incident the officer may see (unit scope and clearance), for the incident
     end of a link, else ``NotFound``. Incidents sit above records in the dependency order, so
-    the model is looked up through the app registry, as ``records.timeline`` does."""
+    the model is looked up through the app registry."""
     if not apps.is_installed("safecity.incidents"):
         raise NotFound()
     incident_model = apps.get_model("incidents", "Incident")

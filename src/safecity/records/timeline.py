@@ -1,10 +1,9 @@
 """A record's timeline: what happened to a person, vehicle, phone or case, newest first.
 
 Items come from *sources*, registered by name. Records contributes its own (cases opened and
-closed, links starting and ending). Apps above records in the dependency order (incidents,
-cameras) add theirs with ``register``; until the incidents app registers its own, a reader
-here shows the incidents linked to the record's cases, looked up through the app registry
-(no import of that app, so the dependency order holds).
+closed, links starting and ending). Apps above records in the dependency order add theirs with
+``register`` from their ``AppConfig.ready()`` (incidents: ``incidents.records_timeline``;
+cameras next), so records never imports them.
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
-
-from safecity.accounts.access import scope_filter
 from safecity.records import selectors
-from safecity.records.models import EntityKind, Link, Role
+from safecity.records.models import EntityKind
 
 
 @dataclass(frozen=True)
@@ -65,48 +61,8 @@ def _records_items(
     return items
 
 
-def _incident_items(
-    user: Any, kind: str, pk: int, links: list[dict[str, Any]]
-) -> list[TimelineItem]:
-    """Incidents linked to the record's cases (or to the case itself), within the officer's
-    scope and clearance."""
-    if kind == EntityKind.CASE:
-        case_ids = [pk]
-    else:
-        case_ids = [lk["other"]["id"] for lk in links if lk["other"]["kind"] == EntityKind.CASE]
-    if not case_ids:
-        return []
-    incident_ids = {
-        pk
-        for pk in Link.objects.filter(
-            role=Role.INCIDENT, case__in=selectors.cases_visible(user).filter(pk__in=case_ids)
-        ).values_list("incident_id", flat=True)
-        if pk is not None
-    }
-    if not incident_ids:
-        return []
-    incident_model = apps.get_model("incidents", "Incident")
-    rows = incident_model.objects.filter(
-        scope_filter(user),
-        pk__in=incident_ids,
-        classification__lte=user.clearance,
-    )
-    return [
-        TimelineItem(
-            incident.opened_at,
-            "incident",
-            f"#{incident.pk} {incident.get_category_display()} · {incident.get_status_display()}",
-            {"kind": "incident", "id": incident.pk},
-            "incidents",
-        )
-        for incident in rows
-    ]
-
-
 def register_default_sources() -> None:
     register("records", _records_items)
-    if apps.is_installed("safecity.incidents"):
-        _sources.setdefault("incidents", _incident_items)
 
 
 def timeline(user: Any, kind: str, pk: int) -> list[dict[str, Any]]:
