@@ -105,6 +105,38 @@ def records_search_export(request: HttpRequest, query: Query[SearchQuery]) -> Ht
     return _csv(body, "search")
 
 
+# The 200 of a PDF route, as OpenAPI should describe it (not the JSON string a schema implies).
+PDF_OPENAPI: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "A PDF printout",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+def _pdf(body: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/pdf")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.pdf"'
+    return response
+
+
+@router.get("/search/export.pdf", response=RESPONSES, openapi_extra=PDF_OPENAPI)
+def records_search_export_pdf(request: HttpRequest, query: Query[SearchQuery]) -> HttpResponse:
+    """The search results as a PDF printout, marked with the highest classification among
+    them and stamped on every page with who exported it and why (export permission; audited)."""
+    body = lookups.export_search_pdf(
+        actor=_user(request),
+        text=query.q,
+        purpose=query.purpose,
+        kind=query.kind,
+        filters=_filters(query),
+    )
+    return _pdf(body, "search")
+
+
 # --- One record: read, graph, timeline, export, who looked (each kind) ----------------------------
 
 
@@ -126,14 +158,26 @@ def _record_routes(kind: str, path: str) -> None:
         body = lookups.export_record(actor=_user(request), kind=kind, pk=pk, purpose=query.purpose)
         return _csv(body, f"{kind}-{pk}")
 
+    def export_pdf(request: HttpRequest, pk: int, query: Query[PurposeQuery]) -> HttpResponse:
+        body = lookups.export_record_pdf(
+            actor=_user(request), kind=kind, pk=pk, purpose=query.purpose
+        )
+        return _pdf(body, f"{kind}-{pk}")
+
     def access_log(request: HttpRequest, pk: int) -> list[Any]:
         return lookups.record_access_log(actor=_user(request), kind=kind, pk=pk)
 
-    routes: list[tuple[str, Callable[..., Any], Any, str]] = [
+    routes: list[tuple[str, Callable[..., Any], Any, str]] = [  # schema None: a PDF
         ("", read, RecordOut, f"Open a {kind} record (purpose required; audited)."),
         ("/graph", graph, GraphOut, "Linked records, up to 3 hops (purpose required)."),
         ("/timeline", timeline, list[TimelineItemOut], "Events, newest first (purpose required)."),
         ("/export", export, str, "The record as CSV (export permission; audited)."),
+        (
+            "/export.pdf",
+            export_pdf,
+            None,
+            "The record as a PDF printout (export permission; audited).",
+        ),
         ("/access-log", access_log, list[AccessOut], "Who looked at it and why (auditors)."),
     ]
     for suffix, handler, schema, summary in routes:
@@ -141,9 +185,10 @@ def _record_routes(kind: str, path: str) -> None:
         handler.__doc__ = summary
         router.get(
             f"/{path}/{{pk}}{suffix}",
-            response={200: schema, **RESPONSES},
+            response=RESPONSES if schema is None else {200: schema, **RESPONSES},
             operation_id=handler.__name__,
             summary=summary.split(" (")[0].rstrip("."),
+            openapi_extra=PDF_OPENAPI if schema is None else None,
         )(handler)
 
 
