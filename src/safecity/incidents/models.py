@@ -50,8 +50,16 @@ class Channel(models.TextChoices):
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 
-def new_tracking_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+def new_tracking_code(length: int = 10) -> str:
+    """Random characters of ``_CODE_ALPHABET``, each equally likely: one read of the system's
+    random source (not one per character), bytes past the largest multiple of the alphabet's
+    size thrown away so none is favoured."""
+    size = len(_CODE_ALPHABET)
+    limit = 256 - 256 % size
+    code: list[str] = []
+    while len(code) < length:
+        code += [_CODE_ALPHABET[b % size] for b in secrets.token_bytes(length + 6) if b < limit]
+    return "".join(code[:length])
 
 
 class Incident(models.Model):
