@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from safecity.core.phones import to_e164
 from safecity.core.text import clean
@@ -178,9 +179,15 @@ _PLATE_CHARS = re.compile(r"[^A-Z0-9]")
 _PLATE_ETH = str.maketrans({"Đ": "D", "Ð": "D"})
 
 
+# ASCII text (what cameras send) needs no Unicode cleaning: upper case, then drop the rest.
+_ASCII_NOT_PLATE = {i: None for i in range(128) if not chr(i).isalnum()}
+
+
 def plate_key(text: str) -> str:
     """The compact key as typed: upper case, letters and digits only, Đ→D. No look-alike
     resolution (see ``plate_parse``)."""
+    if text.isascii():
+        return text.upper().translate(_ASCII_NOT_PLATE)
     return _PLATE_CHARS.sub("", clean(text).upper().translate(_PLATE_ETH))
 
 
@@ -194,8 +201,10 @@ def plates_look_alike(a: str, b: str) -> bool:
     return bool(plate_key(a)) and lookalike_key(a) == lookalike_key(b)
 
 
-@dataclass(frozen=True)
-class Plate:
+class Plate(NamedTuple):
+    """One reading of a plate (a named tuple: cameras make one per plate they see, and a tuple
+    is made several times faster than a frozen dataclass)."""
+
     key: str  # compact, look-alikes resolved: "51F12345"
     display: str  # "51F-123.45"
     kind: PlateKind
@@ -221,6 +230,16 @@ _TEMPLATES: tuple[tuple[str, str], ...] = (
     ("TDDDDDDD", "temporary"),  # T5112345
     ("TDDDDDD", "temporary"),  # T511234
 )
+
+
+# Per key length, the templates of that length with a pattern matching a key that fits with no
+# substitution: most plates are read right, and this is the camera feed's hot path.
+_SLOT_CLASS = {"D": "[0-9]", "A": "[" + "".join(sorted(SERIES_LETTERS)) + "]", "T": "T"}
+_BY_LENGTH: dict[int, list[tuple[re.Pattern[str], str]]] = {}
+for _pattern, _shape in _TEMPLATES:
+    _BY_LENGTH.setdefault(len(_pattern), []).append(
+        (re.compile("".join(_SLOT_CLASS[slot] for slot in _pattern)), _shape)
+    )
 
 
 def _fit(key: str, pattern: str) -> tuple[str, int] | None:
@@ -335,5 +354,12 @@ def plate_readings(text: str) -> list[Plate]:
 def plate_parse(text: str) -> Plate | None:
     """The likeliest reading of a plate typed or read in any spelling ("51f 12345",
     "51F-123.45", "5IF12345"), or ``None`` when nothing fits the grammar."""
-    readings = plate_readings(text)
+    key = plate_key(text)
+    # A reading with no substitution ranks first, templates in order (as in ``plate_readings``).
+    for exact, shape in _BY_LENGTH.get(len(key), ()):
+        if exact.fullmatch(key):
+            plate = _reading(key, shape, 0)
+            if plate is not None:
+                return plate
+    readings = plate_readings(key)
     return readings[0] if readings else None
