@@ -216,6 +216,10 @@ def demo_load(say: Say = print) -> None:
     from safecity.dispatch.demo import demo_load as dispatch_demo_load
 
     dispatch_demo_load(say)
+    say("Plate cameras, watchlists and reads")
+    from safecity.cameras.demo import demo_load as cameras_demo_load
+
+    cameras_demo_load(say)
     say("A month of past incidents (hotspots, statistics)")
     from safecity.map.demo import history_load
 

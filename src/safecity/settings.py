@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "safecity.incidents",
     "safecity.alerts",
     "safecity.dispatch",
+    "safecity.cameras",
     "safecity.map",
 ]
 
@@ -310,6 +311,36 @@ SAFECITY_POSITION_RETENTION_DAYS = env_int(
 SAFECITY_POSITION_MAX_FUTURE = env_int("SAFECITY_POSITION_MAX_FUTURE", 30, minimum=0)
 SAFECITY_POSITION_MAX_LAG = env_int("SAFECITY_POSITION_MAX_LAG", 600, minimum=0)
 SAFECITY_POSITION_MAX_SPEED = env_int("SAFECITY_POSITION_MAX_SPEED", 70, minimum=1, maximum=1000)
+
+# --- Cameras: plate reads, watchlists, hits (safecity/cameras) ------------------------------
+# A read is refused when its time is more than MAX_FUTURE seconds ahead of the server's clock
+# or more than MAX_AGE seconds behind it (a camera that was offline may send a late batch).
+SAFECITY_CAMERAS_READ_MAX_FUTURE = env_int(
+    "SAFECITY_CAMERAS_READ_MAX_FUTURE", 120, minimum=0, maximum=86400
+)
+SAFECITY_CAMERAS_READ_MAX_AGE = env_int(
+    "SAFECITY_CAMERAS_READ_MAX_AGE", 7 * 86400, minimum=60, maximum=366 * 86400
+)
+# A hit on the same listed plate by the same camera within this many minutes of an alerted one
+# is kept as a sighting but not alerted again.
+SAFECITY_CAMERAS_REPEAT_MINUTES = env_int(
+    "SAFECITY_CAMERAS_REPEAT_MINUTES", 5, minimum=0, maximum=1440
+)
+# A camera with no read and no heartbeat for this many seconds is offline (one alert).
+SAFECITY_CAMERAS_OFFLINE_SECONDS = env_int(
+    "SAFECITY_CAMERAS_OFFLINE_SECONDS", 600, minimum=30, maximum=7 * 86400
+)
+# Reads that matched nothing are purged after this many days; hits' reads stay.
+SAFECITY_CAMERAS_READ_RETENTION_DAYS = env_int(
+    "SAFECITY_CAMERAS_READ_RETENTION_DAYS", 30, minimum=1, maximum=3650
+)
+# Requests per camera device key to the camera routes (reads, images, heartbeat), instead of
+# the officers' SAFECITY_API_RATE_USER: a busy camera posts several batches a second.
+SAFECITY_CAMERAS_DEVICE_RATE = env_rate("SAFECITY_CAMERAS_DEVICE_RATE", "100/s")
+# Largest snapshot accepted for a read (JPEG or PNG).
+SAFECITY_CAMERAS_IMAGE_MAX_KB = env_int(
+    "SAFECITY_CAMERAS_IMAGE_MAX_KB", 1024, minimum=16, maximum=20480
+)
 
 # --- The digital map and response-time statistics (safecity/map) ------------------------------
 # Ward boundaries on the map are simplified to this tolerance in metres (0: drawn exactly).

@@ -15,6 +15,7 @@ urlpatterns = [
     path("ops/incidents/", include("safecity.incidents.ops_urls")),
     path("ops/records/", include("safecity.records.urls")),
     path("ops/alerts/", include("safecity.alerts.ops_urls")),
+    path("ops/cameras/", include("safecity.cameras.urls")),
     path("ops/", include("safecity.map.urls")),
     path("ops/", include("safecity.dispatch.urls")),
     path("alerts/", include("safecity.alerts.urls")),

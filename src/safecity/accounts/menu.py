@@ -2,6 +2,10 @@
 
 Entries whose page does not exist yet say which piece of work brings them, so a newcomer
 sees the whole shape of the platform from the first page.
+
+Tiles are chosen by the ``accounts`` capabilities an officer holds (``selectors.me``); the roles
+holding the cameras app's own capabilities hold one of those named on its tiles (camera
+operators, investigators, commanders), and each page checks its own capability.
 """
 
 from __future__ import annotations
@@ -81,9 +85,17 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(
         "cameras",
         _("Cameras and watchlists"),
-        _("Plate reads, watchlist hits, vehicle trace."),
-        ("accounts.operate_cameras", "accounts.investigate"),
+        _("Camera registry and status, plate reads, watchlist hits and watchlists."),
+        ("accounts.operate_cameras", "accounts.investigate", "accounts.command_operations"),
         "cameras:home",
+        _("Smart cameras"),
+    ),
+    MenuItem(
+        "vehicle_trace",
+        _("Vehicle trace"),
+        _("Where cameras saw a plate, and which plates were read near an incident."),
+        ("accounts.operate_cameras", "accounts.investigate"),
+        "cameras:trace",
         _("Smart cameras"),
     ),
     MenuItem(

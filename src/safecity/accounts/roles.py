@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.functional import Promise
@@ -19,10 +21,18 @@ class Role:
 
 
 _OPS = "accounts.use_ops"
+# The cameras app's capabilities (``cameras.CameraCapability``).
+_HITS = "cameras.view_hits"
+_WATCHLISTS = "cameras.manage_watchlists"
+_TRACE = "cameras.trace_vehicles"
 
 ROLES: tuple[Role, ...] = (
     Role("call_taker", _("Call-taker"), (_OPS, "accounts.take_calls")),
-    Role("dispatcher", _("Dispatcher"), (_OPS, "accounts.take_calls", "accounts.dispatch_units")),
+    Role(
+        "dispatcher",
+        _("Dispatcher"),
+        (_OPS, "accounts.take_calls", "accounts.dispatch_units", _HITS),
+    ),
     Role(
         "commander",
         _("Commander"),
@@ -32,6 +42,8 @@ ROLES: tuple[Role, ...] = (
             "accounts.dispatch_units",
             "accounts.take_calls",
             "accounts.approve_alerts",
+            _HITS,
+            _WATCHLISTS,
         ),
     ),
     Role("patrol_officer", _("Patrol officer"), (_OPS, "accounts.work_patrol")),
@@ -43,14 +55,25 @@ ROLES: tuple[Role, ...] = (
     Role(
         "investigator",
         _("Investigator"),
-        (_OPS, "accounts.investigate", "accounts.read_records", "accounts.export_records"),
+        (
+            _OPS,
+            "accounts.investigate",
+            "accounts.read_records",
+            "accounts.export_records",
+            _HITS,
+            _TRACE,
+        ),
     ),
     Role(
         "records_clerk",
         _("Records clerk"),
         (_OPS, "accounts.read_records", "accounts.manage_records"),
     ),
-    Role("camera_operator", _("Camera operator"), (_OPS, "accounts.operate_cameras")),
+    Role(
+        "camera_operator",
+        _("Camera operator"),
+        (_OPS, "accounts.operate_cameras", _HITS, _WATCHLISTS, _TRACE),
+    ),
     Role(
         "alert_publisher",
         _("Alert publisher"),
@@ -94,6 +117,10 @@ def _permission(dotted: str) -> Permission:
 @transaction.atomic
 def roles_sync() -> None:
     """Create every role's group and give it exactly the permissions in ``ROLES``."""
+    # ``post_migrate`` reaches this app before the apps after it have their permissions made:
+    # make those of every app a role names first (idempotent).
+    for label in sorted({p.split(".", 1)[0] for role in ROLES for p in role.capabilities}):
+        create_permissions(apps.get_app_config(label), verbosity=0)
     for role in ROLES:
         group, _created = Group.objects.get_or_create(name=role.slug)
         group.permissions.set([_permission(p) for p in role.capabilities])

@@ -19,6 +19,7 @@ from django.db import IntegrityError, close_old_connections, connection, connect
 from django.utils import timezone
 
 from safecity.accounts.models import path_ids
+from safecity.cameras.services import camera_housekeeping
 from safecity.core import audit, live
 from safecity.dispatch.models import OverdueMark
 from safecity.dispatch.selectors import RunningTimer, running_timers
@@ -94,6 +95,12 @@ def run_ticker(*, stop: threading.Event, tick: float | None = None) -> None:
                 logger.info("%d timer(s) overdue", len(marks))
         except Exception:
             logger.exception("checking the dispatch timers failed")
+        try:
+            # The cameras' own clockwork rides on this ticker: silent cameras go offline, and
+            # once a day old reads are purged (cameras/services.py, camera_housekeeping).
+            camera_housekeeping()
+        except Exception:
+            logger.exception("camera housekeeping failed")
         stop.wait(tick)
     if threading.current_thread() is not threading.main_thread():
         connections.close_all()  # this thread's own connections; the thread ends here

@@ -1,0 +1,898 @@
+"""Plate reads in: check each read, normalise its plate, match the watchlists, store the batch,
+raise the hits.
+
+One batch costs a fixed handful of statements whatever its size: one INSERT run for every
+read (``executemany``), and — only when the batch has hits — one look-up of recent hits (the
+repeat window), one INSERT of the hits' reads and one of the hits, plus one UPDATE of the
+cameras' ``last_seen_at`` when a camera has not been marked seen for a few seconds. Cameras
+and the watchlists are read from memory (``matching``; the camera cache below).
+
+Each read is accepted or rejected on its own (``IngestResult.rejected``) with a code:
+``bad_read`` (not an object), ``unknown_camera``, ``camera_not_yours`` (the device key does not
+speak for that camera), ``bad_timestamp`` (not ISO 8601 with an offset), ``ts_in_future``
+(``SAFECITY_CAMERAS_READ_MAX_FUTURE``), ``ts_too_old`` (``SAFECITY_CAMERAS_READ_MAX_AGE``),
+``bad_plate`` (not text), ``bad_confidence`` (not a number 0..1), ``bad_candidates`` (not a
+list of ``{"plate", "confidence"}``, at most 10), ``bad_attribute`` (vehicle_type, color or
+direction not text). A plate that fits no plate shape is no reason to refuse a read: it is
+stored as ``unreadable`` with its raw text.
+
+Reads are telemetry: like unit positions they are not written to the audit trail (which would
+drown in them); decisions on hits are.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Field, Model
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safecity.accounts.models import DeviceKey, Unit, path_ids
+from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
+from safecity.cameras.models import Camera, Hit, PlateRead
+from safecity.core import live
+
+MAX_READS = 1000
+_UNSEEN: Any = object()
+MAX_CANDIDATES = 10
+# A camera's ``last_seen_at`` is written at most this often (seconds) while it keeps posting.
+TOUCH_EVERY_S = 5.0
+HIT_CAPABILITY = "cameras.view_hits"
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    hits: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "rejected": self.rejected, "hits": self.hits}
+
+
+# --- Cameras, remembered ------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CameraInfo:
+    id: int
+    code: str
+    name: str
+    lat: float
+    lon: float
+    unit_id: int
+    device_key_id: int | None
+    # Where its hits go: the station of the camera's ward, else the camera's own unit.
+    hit_unit_id: int
+    hit_unit_path: list[int]
+    online: bool
+    touched: float = 0.0  # monotonic time ``last_seen_at`` was last written by this process
+
+
+class CameraCache:
+    """Every camera by code, read at once and again after a minute, or at once after a camera
+    is saved in this process. An unknown code re-reads at most every few seconds."""
+
+    TTL_S = 60.0
+    MISS_RELOAD_S = 5.0
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, CameraInfo] = {}
+        self.loaded_at = -math.inf
+        self.lock = threading.Lock()
+
+    def _load(self) -> None:
+        stations = {
+            ward: (pk, path)
+            for ward, pk, path in Unit.objects.filter(
+                kind=Unit.Kind.STATION, ward_code__isnull=False
+            ).values_list("ward_code", "pk", "path")
+        }
+        old = self.by_code
+        fresh: dict[str, CameraInfo] = {}
+        rows = Camera.objects.filter(is_active=True).values_list(
+            "pk",
+            "code",
+            "name",
+            "lat",
+            "lon",
+            "unit_id",
+            "unit__path",
+            "device_key_id",
+            "ward_id",
+            "status",
+        )
+        for pk, code, name, lat, lon, unit_id, unit_path, key_id, ward, status in rows:
+            hit_unit = stations.get(ward) if ward is not None else None
+            hit_unit_id, hit_path = hit_unit if hit_unit else (unit_id, unit_path)
+            before = old.get(code)
+            fresh[code] = CameraInfo(
+                id=pk,
+                code=code,
+                name=name,
+                lat=lat,
+                lon=lon,
+                unit_id=unit_id,
+                device_key_id=key_id,
+                hit_unit_id=hit_unit_id,
+                hit_unit_path=path_ids(hit_path),
+                online=status == Camera.Status.ONLINE,
+                touched=before.touched if before and before.id == pk else 0.0,
+            )
+        self.by_code = fresh
+        self.loaded_at = time.monotonic()
+
+    def get(self, code: str) -> CameraInfo | None:
+        now = time.monotonic()
+        if now - self.loaded_at > self.TTL_S:
+            with self.lock:
+                if now - self.loaded_at > self.TTL_S:
+                    self._load()
+        info = self.by_code.get(code)
+        if info is None and time.monotonic() - self.loaded_at > self.MISS_RELOAD_S:
+            with self.lock:
+                self._load()
+            info = self.by_code.get(code)
+        return info
+
+    def forget(self, **_kwargs: Any) -> None:
+        self.loaded_at = -math.inf
+
+
+camera_cache = CameraCache()
+post_save.connect(camera_cache.forget, sender=Camera, dispatch_uid="cameras-cache-save")
+post_delete.connect(camera_cache.forget, sender=Camera, dispatch_uid="cameras-cache-delete")
+post_save.connect(camera_cache.forget, sender=Unit, dispatch_uid="cameras-cache-unit")
+
+
+def device_speaks_for(device: DeviceKey, camera: CameraInfo) -> bool:
+    """A camera device key speaks for the cameras it is set on, and for the camera whose code
+    is its subject."""
+    if device.kind != DeviceKey.Kind.CAMERA:
+        return False
+    return camera.device_key_id == device.pk or (
+        bool(device.subject) and device.subject == camera.code
+    )
+
+
+# --- Checking reads -----------------------------------------------------------------------------
+
+
+class _Messages:
+    """Each reason translated once per batch, not once per read."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, code: str) -> str:
+        if code not in self._cache:
+            self._cache[code] = str(
+                {
+                    "bad_read": _("Each read must be an object."),
+                    "unknown_camera": _("No camera has this code."),
+                    "camera_not_yours": _("This device key does not speak for this camera."),
+                    "bad_timestamp": _("The time must be ISO 8601 with an offset (+07:00)."),
+                    "ts_in_future": _("Later than the server's clock."),
+                    "ts_too_old": _("Older than reads are accepted."),
+                    "bad_plate": _("The plate must be text."),
+                    "bad_confidence": _("The confidence must be a number from 0 to 1."),
+                    "bad_candidates": _(
+                        "Candidates must be a list of up to 10 objects with a plate and a "
+                        "confidence."
+                    ),
+                    "bad_attribute": _("Vehicle type, colour and direction must be text."),
+                }[code]
+            )
+        return self._cache[code]
+
+
+def _moment(value: Any) -> datetime | None:
+    """An aware time from ISO 8601 text (or a datetime), in UTC; ``None`` if it is not one."""
+    if type(value) is str:
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    elif not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _confidence(value: Any) -> float | None:
+    """A confidence 0..1; ``None`` when absent; raises ``ValueError`` when not one."""
+    if value is None:
+        return None
+    # NaN fails both comparisons; bool is not a number here.
+    if (type(value) is float or type(value) is int) and 0.0 <= value <= 1.0:
+        return float(value)
+    raise ValueError(value)
+
+
+def _attribute(value: Any) -> str:
+    """A vehicle type, colour or direction: text up to 30 characters; raises ``ValueError``."""
+    if value is None:
+        return ""
+    if type(value) is not str:
+        raise ValueError(value)
+    return value.strip()[:30] if len(value) > 30 or value[:1].isspace() else value
+
+
+def _candidates(value: Any) -> list[dict[str, Any]]:
+    """The other readings a camera offers, checked; raises ``ValueError``."""
+    if value is None:
+        return []
+    if type(value) is not list or len(value) > MAX_CANDIDATES:
+        raise ValueError(value)
+    out = []
+    for other in value:
+        if type(other) is not dict:
+            raise ValueError(other)
+        text = other.get("plate")
+        if type(text) is not str:
+            raise ValueError(other)
+        out.append({"plate": text.strip()[:40], "confidence": _confidence(other.get("confidence"))})
+    return out
+
+
+@dataclass(slots=True)
+class _Read:
+    """A read that hit: kept whole until its row and its hits are stored."""
+
+    index: int
+    camera: CameraInfo
+    ts: datetime
+    raw: str
+    plate: ReadPlate
+    confidence: float | None
+    candidates: list[dict[str, Any]]
+    vehicle_type: str
+    color: str
+    direction: str
+    matches: list[Match]
+
+
+# --- Storing ------------------------------------------------------------------------------------
+
+_COLUMNS = (
+    "camera",
+    "ts",
+    "raw_text",
+    "plate_key",
+    "display",
+    "kind",
+    "locality",
+    "valid",
+    "unreadable",
+    "confidence",
+    "candidates",
+    "vehicle_type",
+    "color",
+    "direction",
+    "image",
+    "source",
+    "received_at",
+)
+_HIT_COLUMNS = (
+    "read",
+    "entry",
+    "camera",
+    "plate_key",
+    "read_plate",
+    "ts",
+    "unit",
+    "classification",
+    "match",
+    "score",
+    "repeat_of",
+    "status",
+    "dismissal_reason",
+    "created_at",
+)
+
+
+def _insert_sql(model: type[Model], columns: Sequence[str], *, rows: int = 1) -> str:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    names = []
+    for name in columns:
+        model_field = meta.get_field(name)
+        column = model_field.column if isinstance(model_field, Field) else name
+        names.append(quote(column or name))
+    one = "({})".format(", ".join(["%s"] * len(columns)))
+    return "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 - names from the model
+        quote(meta.db_table), ", ".join(names), ", ".join([one] * rows)
+    )
+
+
+_sql_cache: dict[tuple[str, str, int], str] = {}
+
+
+def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """One INSERT statement run for every row (``executemany``): ``bulk_create`` would split a
+    1,000-read batch into many statements on SQLite and build each one's SQL in Python."""
+    key = (connection.vendor, model._meta.db_table, 0)
+    sql = _sql_cache.get(key)
+    if sql is None:
+        sql = _sql_cache[key] = _insert_sql(model, columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+_RETURNING_CHUNK = 200
+
+
+def _insert_returning(
+    model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """Insert ``rows`` and give their ids in order: multi-row INSERT … RETURNING (SQLite 3.35+,
+    PostgreSQL), the order Django's ``bulk_create`` relies on too."""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _RETURNING_CHUNK):
+            chunk = rows[start : start + _RETURNING_CHUNK]
+            key = (connection.vendor, model._meta.db_table, len(chunk))
+            sql = _sql_cache.get(key)
+            if sql is None:
+                sql = _sql_cache[key] = (
+                    _insert_sql(model, columns, rows=len(chunk)) + " RETURNING id"
+                )
+            cursor.execute(sql, [value for row in chunk for value in row])
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+class _Db:
+    """Values as the database driver takes them, prepared once per batch."""
+
+    def __init__(self, now: datetime) -> None:
+        self.sqlite = connection.vendor == "sqlite"
+        self.candidates_field = PlateRead._meta.get_field("candidates")
+        self.no_candidates = self.json([])
+        self.now = self.moment(now)
+
+    def moment(self, value: datetime) -> Any:
+        # Django's SQLite backend stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (str of a
+        # naive datetime): the same text, without its per-value conversions.
+        if self.sqlite:
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return value
+
+    def json(self, value: Any) -> Any:
+        return self.candidates_field.get_db_prep_value(value, connection)
+
+
+def _read_row(
+    db: _Db,
+    camera_id: int,
+    ts: datetime,
+    raw: str,
+    plate: ReadPlate,
+    confidence: float | None,
+    candidates: list[dict[str, Any]],
+    vehicle_type: str,
+    color: str,
+    direction: str,
+    source: str,
+) -> tuple[Any, ...]:
+    return (
+        camera_id,
+        ts.replace(tzinfo=None).isoformat(" ") if db.sqlite else ts,
+        raw,
+        plate.key,
+        plate.display,
+        plate.kind,
+        plate.locality,
+        plate.valid,
+        plate.unreadable,
+        confidence,
+        db.json(candidates) if candidates else db.no_candidates,
+        vehicle_type,
+        color,
+        direction,
+        "",
+        source,
+        db.now,
+    )
+
+
+def _tune(db: _Db) -> None:
+    """On SQLite, give the connection that stores reads a bigger page cache and fewer, larger
+    WAL checkpoints. Each batch dirties a page of the plate index per read; with SQLite's
+    defaults (2 MB cache, a checkpoint every 1,000 pages) nearly every commit ran a
+    checkpoint and the feed was a third as fast. Other connections keep the defaults."""
+    if not db.sqlite:
+        return
+    raw = connection.connection
+    if raw is None or id(raw) in _tuned:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -32768")  # 32 MB
+        cursor.execute("PRAGMA wal_autocheckpoint = 16000")  # ~64 MB of WAL
+    _tuned.add(id(raw))  # a reused id only skips the tuning: no harm
+
+
+_tuned: set[int] = set()
+
+
+# --- Hits ---------------------------------------------------------------------------------------
+
+
+def _recent_alerts(reads: Sequence[_Read], window: timedelta) -> dict[tuple[str, int], list[Any]]:
+    """Alerted hits (not repeats) near the batch's times, by (listed plate, camera)."""
+    plates = {m.entry.key for r in reads for m in r.matches}
+    cameras = {r.camera.id for r in reads}
+    start = min(r.ts for r in reads) - window
+    end = max(r.ts for r in reads) + window
+    found: dict[tuple[str, int], list[Any]] = {}
+    rows = Hit.objects.filter(
+        repeat_of__isnull=True,
+        plate_key__in=plates,
+        camera_id__in=cameras,
+        ts__range=(start, end),
+    ).values_list("plate_key", "camera_id", "ts", "pk")
+    for plate, camera_id, ts, pk in rows:
+        found.setdefault((plate, camera_id), []).append((ts, pk))
+    return found
+
+
+def hit_payload(
+    *,
+    hit_id: int,
+    read_id: int,
+    camera: CameraInfo,
+    ts: datetime,
+    plate: str,
+    raw: str,
+    match: Match,
+    vehicle_type: str = "",
+    color: str = "",
+    direction: str = "",
+    image_url: str | None = None,
+) -> dict[str, Any]:
+    """What a console needs to show a hit's banner. The nearest units come from
+    ``GET /api/v1/cameras/hits/{id}`` (``units_url``) when the operator opens it: ranking
+    units costs milliseconds, too much to spend on every hit of a busy feed."""
+    entry = match.entry
+    return {
+        "id": hit_id,
+        "read_id": read_id,
+        "match": match.match,
+        "score": match.score,
+        "plate": plate,
+        "read_as": match.plate,
+        "raw_text": raw,
+        "ts": ts.isoformat(),
+        "camera": {
+            "id": camera.id,
+            "code": camera.code,
+            "name": camera.name,
+            "lat": camera.lat,
+            "lon": camera.lon,
+        },
+        "entry": {
+            "id": entry.id,
+            "plate": entry.display,
+            "reason": entry.reason,
+            "priority": entry.priority,
+            "watchlist_id": entry.watchlist_id,
+            "watchlist": entry.watchlist_name,
+            "watchlist_kind": entry.watchlist_kind,
+        },
+        "vehicle_type": vehicle_type,
+        "color": color,
+        "direction": direction,
+        "image_url": image_url,
+        "units_url": f"/api/v1/cameras/hits/{hit_id}",
+    }
+
+
+def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResult) -> None:
+    """Store the reads that hit (their ids are needed), their hits, and announce the new ones
+    after commit. A hit on the same listed plate by the same camera within the repeat window
+    (``SAFECITY_CAMERAS_REPEAT_MINUTES``) of an alerted one is stored as its repeat, without an
+    alert."""
+    window = timedelta(minutes=settings.SAFECITY_CAMERAS_REPEAT_MINUTES)
+    recent: dict[tuple[str, int], list[Any]] = _recent_alerts(hit_reads, window) if window else {}
+    hit_reads.sort(key=lambda r: r.ts)  # of several sightings in one batch, the first alerts
+    read_ids = _insert_returning(
+        PlateRead,
+        _COLUMNS,
+        [
+            _read_row(
+                db,
+                r.camera.id,
+                r.ts,
+                r.raw,
+                r.plate,
+                r.confidence,
+                r.candidates,
+                r.vehicle_type,
+                r.color,
+                r.direction,
+                source,
+            )
+            for r in hit_reads
+        ],
+    )
+    # (read, its id, match, the alerted hit it repeats: an id, a list index of this batch, None)
+    planned: list[tuple[_Read, int, Match, Any]] = []
+    for read, read_id in zip(hit_reads, read_ids, strict=True):
+        for match in read.matches:
+            key = (match.entry.key, read.camera.id)
+            prior = None
+            if window:
+                prior = next(
+                    (ref for ts, ref in recent.get(key, ()) if abs(ts - read.ts) < window), None
+                )
+            if prior is None:
+                recent.setdefault(key, []).append((read.ts, ("batch", len(planned))))
+            planned.append((read, read_id, match, prior))
+
+    def row(read: _Read, read_id: int, match: Match, repeat_of: int | None) -> tuple[Any, ...]:
+        entry = match.entry
+        return (
+            read_id,
+            entry.id,
+            read.camera.id,
+            entry.key,
+            match.plate,
+            read.ts.replace(tzinfo=None).isoformat(" ") if db.sqlite else read.ts,
+            read.camera.hit_unit_id,
+            entry.classification,
+            match.match,
+            match.score,
+            repeat_of,
+            Hit.Status.NEW,
+            "",
+            db.now,
+        )
+
+    hit_ids: dict[int, int] = {}
+    alerts = [i for i, p in enumerate(planned) if p[3] is None]
+    for i, pk in zip(
+        alerts,
+        _insert_returning(Hit, _HIT_COLUMNS, [row(*planned[i][:3], None) for i in alerts]),
+        strict=True,
+    ):
+        hit_ids[i] = pk
+    repeats = [i for i, p in enumerate(planned) if p[3] is not None]
+
+    def repeated(ref: Any) -> int:
+        return hit_ids[ref[1]] if isinstance(ref, tuple) else int(ref)
+
+    if repeats:
+        for i, pk in zip(
+            repeats,
+            _insert_returning(
+                Hit,
+                _HIT_COLUMNS,
+                [row(*planned[i][:3], repeated(planned[i][3])) for i in repeats],
+            ),
+            strict=True,
+        ):
+            hit_ids[i] = pk
+    for i, (read, read_id, match, prior) in enumerate(planned):
+        shown = read.plate.display or read.raw
+        result.hits.append(
+            {
+                "read_index": read.index,
+                "read_id": read_id,
+                "hit_id": hit_ids[i],
+                "plate": shown,
+                "entry_id": match.entry.id,
+                "entry_plate": match.entry.display,
+                "watchlist": match.entry.watchlist_name,
+                "match": match.match,
+                "score": match.score,
+                "alerted": prior is None,
+            }
+        )
+        if prior is None:
+            live.publish(
+                "camera.hit",
+                hit_payload(
+                    hit_id=hit_ids[i],
+                    read_id=read_id,
+                    camera=read.camera,
+                    ts=read.ts,
+                    plate=shown,
+                    raw=read.raw,
+                    match=match,
+                    vehicle_type=read.vehicle_type,
+                    color=read.color,
+                    direction=read.direction,
+                ),
+                unit_path=read.camera.hit_unit_path,
+                classification=match.entry.classification,
+                capability=HIT_CAPABILITY,
+            )
+
+
+# --- The service --------------------------------------------------------------------------------
+
+
+def _touch(cameras: dict[int, CameraInfo], now: datetime) -> None:
+    """Mark the batch's cameras seen (and online), at most every few seconds per camera."""
+    clock = time.monotonic()
+    stale = [c for c in cameras.values() if not c.online or clock - c.touched > TOUCH_EVERY_S]
+    if not stale:
+        return
+    Camera.objects.filter(pk__in=[c.id for c in stale]).update(
+        last_seen_at=now, status=Camera.Status.ONLINE, offline_alerted_at=None
+    )
+    for camera in stale:
+        if not camera.online:
+            live.publish(
+                "camera.online",
+                {"id": camera.id, "code": camera.code, "name": camera.name},
+                unit_path=camera.hit_unit_path,
+            )
+        camera.online = True
+        camera.touched = clock
+
+
+def reads_ingest(
+    *,
+    reads: list[dict[str, Any]],
+    device: DeviceKey | None = None,
+    trusted: bool = False,
+    source: str = "http",
+    now: datetime | None = None,
+) -> IngestResult:
+    """Check, normalise, match and store a batch of plate reads (each the API's read object:
+    ``{"camera", "ts", "plate", "confidence", "candidates", "vehicle_type", "color",
+    "direction"}``; ``ts`` ISO 8601 text with an offset, or an aware datetime).
+
+    ``device``: the camera device key that posted them; it may post only for its own cameras.
+    ``trusted``: a consumer the server runs itself (the MQTT adapter) — no device check.
+    """
+    if device is None and not trusted:
+        raise ValueError("reads_ingest needs the posting device, or trusted=True")
+    now = now or timezone.now()
+    future = now + timedelta(seconds=settings.SAFECITY_CAMERAS_READ_MAX_FUTURE)
+    oldest = now - timedelta(seconds=settings.SAFECITY_CAMERAS_READ_MAX_AGE)
+    index = watchlist_index()
+    matching = bool(index.entries)
+    message = _Messages()
+    result = IngestResult()
+    rejected = result.rejected
+    db = _Db(now)
+    sqlite = db.sqlite
+    no_candidates = db.no_candidates
+    received = db.now
+    # camera code -> (camera, may this caller post for it); None: no such camera
+    cameras: dict[Any, tuple[CameraInfo, bool] | None] = {}
+    rows: list[tuple[Any, ...]] = []
+    hit_reads: list[_Read] = []
+    for position, item in enumerate(reads):
+        if type(item) is not dict:
+            rejected.append({"index": position, "code": "bad_read", "message": message("bad_read")})
+            continue
+        camera_code = item.get("camera")
+        known = cameras.get(camera_code, _UNSEEN) if type(camera_code) is str else None
+        if known is _UNSEEN:
+            info = camera_cache.get(camera_code)  # type: ignore[arg-type]
+            known = None
+            if info is not None:
+                known = (info, trusted or device_speaks_for(device, info))  # type: ignore[arg-type]
+            cameras[camera_code] = known
+        # The common case is tested first, plainly; anything unusual goes through the helpers,
+        # which name what is wrong.
+        code = ""
+        if known is None:
+            code = "unknown_camera"
+        elif not known[1]:
+            code = "camera_not_yours"
+        else:
+            ts = _moment(item.get("ts"))
+            raw = item.get("plate")
+            confidence = item.get("confidence")
+            vehicle_type = item.get("vehicle_type") or ""
+            color = item.get("color") or ""
+            direction = item.get("direction") or ""
+            extra = item.get("candidates")
+            if ts is None:
+                code = "bad_timestamp"
+            elif ts > future:
+                code = "ts_in_future"
+            elif ts < oldest:
+                code = "ts_too_old"
+            elif raw is not None and type(raw) is not str:
+                code = "bad_plate"
+            else:
+                try:
+                    if confidence is not None and not (
+                        type(confidence) is float and 0.0 <= confidence <= 1.0
+                    ):
+                        confidence = _confidence(confidence)
+                except ValueError:
+                    code = "bad_confidence"
+                try:
+                    if type(vehicle_type) is not str or len(vehicle_type) > 30:
+                        vehicle_type = _attribute(vehicle_type)
+                    if type(color) is not str or len(color) > 30:
+                        color = _attribute(color)
+                    if type(direction) is not str or len(direction) > 30:
+                        direction = _attribute(direction)
+                except ValueError:
+                    code = code or "bad_attribute"
+                try:
+                    candidates = _candidates(extra) if extra is not None else []
+                except ValueError:
+                    code = code or "bad_candidates"
+        if code:
+            rejected.append({"index": position, "code": code, "message": message(code)})
+            continue
+        camera = known[0]  # type: ignore[index]
+        raw_text = raw.strip()[:40] if raw else ""
+        plate = read_plate(raw_text)
+        matches = None
+        if matching:
+            readings = [(read_plate(c["plate"]), c["confidence"]) for c in candidates]
+            matches = index.match(plate, confidence, readings, now)
+        if matches:
+            hit_reads.append(
+                _Read(
+                    position,
+                    camera,
+                    ts,  # type: ignore[arg-type]
+                    raw_text,
+                    plate,
+                    confidence,
+                    candidates,
+                    vehicle_type,
+                    color,
+                    direction,
+                    matches,
+                )
+            )
+            continue
+        rows.append(
+            (
+                camera.id,
+                ts.replace(tzinfo=None).isoformat(" ") if sqlite else ts,  # type: ignore[union-attr]
+                raw_text,
+                plate[0],
+                plate[3],
+                plate[4],
+                plate[5],
+                plate[6],
+                plate[7],
+                confidence,
+                db.json(candidates) if candidates else no_candidates,
+                vehicle_type,
+                color,
+                direction,
+                "",
+                source,
+                received,
+            )
+        )
+    accepted = len(rows) + len(hit_reads)
+    if not accepted:
+        return result
+    seen = {known[0].id: known[0] for known in cameras.values() if known is not None and known[1]}
+    batch = _Batch(rows, hit_reads, seen, db, source, now, result)
+    if connection.in_atomic_block:
+        _store([batch])  # inside the caller's transaction: it commits (or not) with it
+    else:
+        _group.submit(batch)
+    result.accepted = accepted
+    result.hits.sort(key=lambda h: h["read_index"])
+    return result
+
+
+# --- Group commit -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Batch:
+    rows: list[tuple[Any, ...]]
+    hit_reads: list[_Read]
+    cameras: dict[int, CameraInfo]
+    db: _Db
+    source: str
+    now: datetime
+    result: IngestResult
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+    lead: bool = False  # it is this sender's turn to store the next group
+
+
+def _store(batches: list[_Batch]) -> None:
+    """Store ``batches`` in one transaction: one INSERT of all their plain reads, each one's
+    hits, one UPDATE of the cameras seen."""
+    with transaction.atomic():
+        _tune(batches[0].db)
+        rows = [row for b in batches for row in b.rows]
+        if rows:
+            _insert(PlateRead, _COLUMNS, rows)
+        for b in batches:
+            if b.hit_reads:
+                _store_hits(b.hit_reads, b.db, b.source, b.result)
+        _touch({k: v for b in batches for k, v in b.cameras.items()}, batches[-1].now)
+
+
+class _Group:
+    """Batches posted while another is being stored wait, and whoever stores next takes all
+    that wait (up to ``GROUP_READS`` reads) into ONE transaction. On SQLite a commit's cost is
+    mostly the index pages it writes, which grows far slower than the rows: four cameras'
+    batches committed together cost little more than one. No thread of its own: the first
+    sender to find nothing being stored stores, then hands over to the next waiting sender
+    (as ``incidents.intake`` does for reports). A group that fails is retried batch by batch,
+    each failing alone."""
+
+    GROUP_READS = 20_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[_Batch] = []
+        self._storing = False
+
+    def submit(self, batch: _Batch) -> None:
+        with self._lock:
+            self._waiting.append(batch)
+            lead = not self._storing
+            self._storing = True
+        if not lead:
+            batch.done.wait()
+            if not batch.lead:
+                if batch.error is not None:
+                    raise batch.error
+                return
+        self._store_next()
+        batch.done.wait()
+        if batch.error is not None:
+            raise batch.error
+
+    def _store_next(self) -> None:
+        with self._lock:
+            group: list[_Batch] = []
+            size = 0
+            while self._waiting and (not group or size < self.GROUP_READS):
+                item = self._waiting.pop(0)
+                item.lead = False
+                group.append(item)
+                size += len(item.rows) + len(item.hit_reads)
+        try:
+            try:
+                _store(group)
+            except Exception:
+                if len(group) == 1:
+                    raise
+                for item in group:  # each on its own: one bad batch fails alone
+                    item.result.hits.clear()
+                    try:
+                        _store([item])
+                    except Exception as exc:
+                        item.error = exc
+        except Exception as exc:
+            group[0].error = exc
+        finally:
+            for item in group:
+                item.done.set()
+            with self._lock:
+                if self._waiting:
+                    following = self._waiting[0]
+                    following.lead = True
+                    following.done.set()
+                else:
+                    self._storing = False
+
+
+_group = _Group()

@@ -1,0 +1,374 @@
+"""Reading plates and matching them against the watchlists, in memory.
+
+Every read (and each of its candidate readings) is compared with every active watchlist entry:
+
+- ``exact``: the compact key, look-alikes resolved by the plate grammar ("5IF12345" is
+  51F12345), or the text as the camera sent it, equals the entry's key;
+- ``lookalike``: the two differ only within look-alike classes (0/O/D/Q, 8/B, 1/I/L, 5/S, 2/Z,
+  6/G) — equal under ``core.identifiers.lookalike_key``;
+- ``one_edit``: for entries that allow it, one further character substituted, missing or extra,
+  on top of any look-alike differences.
+
+A process keeps the entries in three dictionaries — by key, by look-alike key, and a deletion
+neighbourhood (each one-edit entry's look-alike key with each character deleted, and whole) —
+so a read costs a handful of dictionary probes whatever the watchlists' size. The index checks
+``WatchlistVersion`` at most once a second and then reads only the entries changed since
+(``WatchlistEntry.version``); writes in this process refresh it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from safecity.core.identifiers import LOOKALIKE_CLASSES, plate_key, plate_parse
+
+SCORE_EXACT = 1.0
+SCORE_LOOKALIKE = 0.9
+SCORE_ONE_EDIT = 0.7
+# A process checks the version row at most this often (seconds).
+CHECK_EVERY_S = 1.0
+
+_CLASS_OF = {ch: cls[0] for cls in LOOKALIKE_CLASSES for ch in cls}
+_FOLD = str.maketrans(_CLASS_OF)
+
+
+# --- Reading a plate ----------------------------------------------------------------------------
+
+
+class ReadPlate(NamedTuple):
+    """What a camera's text says, once normalised (a tuple: one is made per new plate)."""
+
+    key: str  # compact key, look-alikes resolved when the grammar fits; the text's own if not
+    raw_key: str  # letters and digits as sent
+    alike: str  # the look-alike key (one character per class)
+    display: str
+    kind: str
+    locality: int | None
+    valid: bool  # fits the grammar as sent, no look-alike corrected
+    unreadable: bool  # fits no plate shape
+
+
+_EMPTY = ReadPlate("", "", "", "", "", None, False, True)
+_parsed: dict[str, ReadPlate] = {}
+_PARSED_MAX = 200_000
+
+
+def read_plate(text: str) -> ReadPlate:
+    """``text`` as a plate (remembered: cameras read the same plates all day)."""
+    found = _parsed.get(text)
+    if found is not None:
+        return found
+    raw = plate_key(text) if text else ""
+    if not raw:
+        return _EMPTY
+    best = plate_parse(raw)
+    if best is not None:
+        plate = ReadPlate(
+            best.key,
+            raw,
+            raw.translate(_FOLD),
+            best.display,
+            best.kind.value,
+            best.locality,
+            best.substitutions == 0,
+            False,
+        )
+    else:
+        plate = ReadPlate(raw, raw, raw.translate(_FOLD), raw, "", None, False, True)
+    if len(_parsed) >= _PARSED_MAX:
+        _parsed.clear()
+    _parsed[text] = plate
+    return plate
+
+
+def fold(key: str) -> str:
+    """The look-alike key of a compact key (``core.identifiers.lookalike_key`` without the
+    cleaning, for keys already compact)."""
+    return key.translate(_FOLD)
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance of at most one."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if la > lb:
+        a, b, la, lb = b, a, lb, la
+    i = 0
+    while i < la and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+def deletions(key: str) -> list[str]:
+    return [key[:i] + key[i + 1 :] for i in range(len(key))]
+
+
+# --- The index ----------------------------------------------------------------------------------
+
+
+class Entry:
+    """An active watchlist entry as the matcher needs it."""
+
+    __slots__ = (
+        "allow_one_edit",
+        "alike",
+        "classification",
+        "display",
+        "id",
+        "key",
+        "priority",
+        "reason",
+        "unit_id",
+        "valid_from",
+        "valid_until",
+        "watchlist_id",
+        "watchlist_kind",
+        "watchlist_name",
+    )
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self.id: int = row["id"]
+        self.key: str = row["plate_key"]
+        self.alike: str = fold(self.key)
+        self.display: str = row["display"]
+        self.reason: str = row["reason"]
+        self.priority: str = row["priority"]
+        self.valid_from: datetime = row["valid_from"]
+        self.valid_until: datetime | None = row["valid_until"]
+        self.allow_one_edit: bool = row["allow_one_edit"]
+        self.unit_id: int = row["unit_id"]
+        self.classification: int = row["classification"]
+        self.watchlist_id: int = row["watchlist_id"]
+        self.watchlist_name: str = row["watchlist__name"]
+        self.watchlist_kind: str = row["watchlist__kind"]
+
+    def live_at(self, moment: datetime) -> bool:
+        return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
+
+
+_ENTRY_FIELDS = (
+    "id",
+    "plate_key",
+    "display",
+    "reason",
+    "priority",
+    "valid_from",
+    "valid_until",
+    "allow_one_edit",
+    "unit_id",
+    "classification",
+    "watchlist_id",
+    "watchlist__name",
+    "watchlist__kind",
+    "version",
+)
+
+
+@dataclass(slots=True)
+class Match:
+    entry: Entry
+    match: str  # "exact" | "lookalike" | "one_edit"
+    score: float
+    plate: str  # the reading that matched, as shown
+
+
+def _add(table: dict[str, list[Entry]], key: str, entry: Entry) -> None:
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = [entry]
+    elif entry not in bucket:
+        bucket.append(entry)
+
+
+def _drop(table: dict[str, list[Entry]], key: str, entry_id: int) -> None:
+    bucket = table.get(key)
+    if bucket is None:
+        return
+    kept = [e for e in bucket if e.id != entry_id]
+    if kept:
+        table[key] = kept
+    else:
+        del table[key]
+
+
+class WatchlistIndex:
+    def __init__(self) -> None:
+        self.exact: dict[str, list[Entry]] = {}
+        self.alike: dict[str, list[Entry]] = {}
+        self.near: dict[str, list[Entry]] = {}
+        self.entries: dict[int, Entry] = {}
+        self.version = -1
+        self.epoch = -1
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    # Building and keeping up to date.
+
+    def _put(self, entry: Entry) -> None:
+        self.entries[entry.id] = entry
+        _add(self.exact, entry.key, entry)
+        _add(self.alike, entry.alike, entry)
+        if entry.allow_one_edit:
+            _add(self.near, entry.alike, entry)
+            for variant in deletions(entry.alike):
+                _add(self.near, variant, entry)
+
+    def _remove(self, entry_id: int) -> None:
+        old = self.entries.pop(entry_id, None)
+        if old is None:
+            return
+        _drop(self.exact, old.key, entry_id)
+        _drop(self.alike, old.alike, entry_id)
+        if old.allow_one_edit:
+            _drop(self.near, old.alike, entry_id)
+            for variant in deletions(old.alike):
+                _drop(self.near, variant, entry_id)
+
+    def _rows(self, since: int | None) -> Iterable[dict[str, Any]]:
+        from safecity.cameras.models import WatchlistEntry
+
+        rows = WatchlistEntry.objects.all()
+        if since is None:
+            rows = rows.filter(
+                Q(valid_until__isnull=True) | Q(valid_until__gt=timezone.now()),
+                removed_at__isnull=True,
+                watchlist__active=True,
+            )
+        else:
+            rows = rows.filter(version__gt=since)
+        fields = (*_ENTRY_FIELDS, "removed_at", "watchlist__active")
+        return rows.values(*fields).iterator(chunk_size=5000)
+
+    def refresh(self, *, force: bool = False) -> None:
+        """Bring the index up to date with the database if it may have changed."""
+        now = time.monotonic()
+        if not force and now - self.checked_at < CHECK_EVERY_S:
+            return
+        from safecity.cameras.models import WatchlistVersion
+
+        with self.lock:
+            if not force and now - self.checked_at < CHECK_EVERY_S:
+                return
+            row = WatchlistVersion.objects.filter(pk=1).values("version", "epoch").first()
+            version, epoch = (row["version"], row["epoch"]) if row else (0, 0)
+            # A version lower than the one held: the database was restored or rolled back.
+            if epoch != self.epoch or version < self.version:
+                self._rebuild(version, epoch)
+            elif version != self.version:
+                self._apply(self._rows(self.version), version)
+            self.checked_at = time.monotonic()
+
+    def _rebuild(self, version: int, epoch: int) -> None:
+        fresh = WatchlistIndex()
+        for row in self._rows(None):
+            fresh._put(Entry(row))
+        self.exact, self.alike, self.near, self.entries = (
+            fresh.exact,
+            fresh.alike,
+            fresh.near,
+            fresh.entries,
+        )
+        self.version, self.epoch = version, epoch
+
+    def _apply(self, rows: Iterable[dict[str, Any]], version: int) -> None:
+        now = timezone.now()
+        for row in rows:
+            self._remove(row["id"])
+            gone = row["removed_at"] is not None or not row["watchlist__active"]
+            expired = row["valid_until"] is not None and row["valid_until"] <= now
+            if not gone and not expired:
+                self._put(Entry(row))
+        self.version = max(self.version, version)
+
+    def invalidate(self) -> None:
+        self.checked_at = 0.0
+
+    # Matching.
+
+    def _probe(self, plate: ReadPlate, weight: float, found: dict[int, Match]) -> None:
+        for key in (plate.key, plate.raw_key) if plate.key != plate.raw_key else (plate.key,):
+            for entry in self.exact.get(key, ()):
+                score = SCORE_EXACT * weight
+                best = found.get(entry.id)
+                if best is None or best.score < score:
+                    found[entry.id] = Match(entry, "exact", score, plate.display)
+        for entry in self.alike.get(plate.alike, ()):
+            score = SCORE_LOOKALIKE * weight
+            best = found.get(entry.id)
+            if best is None or best.score < score:
+                found[entry.id] = Match(entry, "lookalike", score, plate.display)
+        if self.near and len(plate.alike) > 3:
+            alike = plate.alike
+            near = self.near
+            for variant in (alike, *deletions(alike)):
+                bucket = near.get(variant)
+                if not bucket:
+                    continue
+                for entry in bucket:
+                    if entry.id in found or not within_one_edit(alike, entry.alike):
+                        continue
+                    score = SCORE_ONE_EDIT * weight
+                    found[entry.id] = Match(entry, "one_edit", score, plate.display)
+
+    def match(
+        self,
+        plate: ReadPlate,
+        confidence: float | None,
+        candidates: list[tuple[ReadPlate, float | None]],
+        moment: datetime,
+    ) -> list[Match]:
+        """The entries a read matches, best score per entry, among those valid at ``moment``
+        (when the read is matched: a late batch hits the entries listed now)."""
+        found: dict[int, Match] = {}
+        if plate.raw_key:
+            self._probe(plate, 1.0 if confidence is None else confidence, found)
+        for other, other_confidence in candidates:
+            if other.raw_key:
+                self._probe(other, 1.0 if other_confidence is None else other_confidence, found)
+        if not found:
+            return []
+        return [
+            Match(m.entry, m.match, round(m.score, 3), m.plate)
+            for m in found.values()
+            if m.entry.live_at(moment)
+        ]
+
+
+_index = WatchlistIndex()
+
+
+def watchlist_index() -> WatchlistIndex:
+    """This process's index, brought up to date if a second has passed since the last look."""
+    _index.refresh()
+    return _index
+
+
+def index_changed() -> None:
+    """Call inside a transaction that changed entries: this process's index looks again at
+    its next use (in this transaction: it sees the change) and right after the commit,
+    instead of up to a second later."""
+    _index.invalidate()
+    transaction.on_commit(_index.invalidate)
+
+
+def index_reset() -> None:
+    """Forget everything (tests that roll back their database between cases)."""
+    global _index
+    _index = WatchlistIndex()

@@ -1,0 +1,381 @@
+"""Reads of cameras, watchlists, hits and sightings, limited to what the caller may see.
+
+- Cameras: any officer of the officers' area (a camera's place is operational, not personal).
+- Watchlists: officers who see hits or manage watchlists, for the lists of their own unit's
+  subtree, of the units above it and of city-wide units (a station works the command centre's
+  stolen-vehicle list), up to their clearance.
+- Hits: ``cameras.view_hits``, for hits routed to their subtree (the camera ward's station; the
+  city command sees all), up to their clearance.
+- Vehicle trace and "who was near": ``cameras.trace_vehicles`` and a stated purpose, audited
+  (``lookups`` below).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from safecity.accounts.access import (
+    has_capability,
+    is_officer,
+    require_capability,
+    require_officer,
+    sees_all,
+)
+from safecity.cameras.models import Camera, Hit, PlateRead, Watchlist, WatchlistEntry
+from safecity.core.errors import Forbidden, NotFound
+
+HITS = "cameras.view_hits"
+WATCHLISTS = "cameras.manage_watchlists"
+TRACE = "cameras.trace_vehicles"
+_M_PER_DEG_LAT = 111_320.0
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def _scope(user: Any, unit_field: str = "unit") -> Q:
+    if sees_all(user):
+        return Q()
+    return Q(**{f"{unit_field}__path__startswith": user.unit.path})
+
+
+# --- Cameras ----------------------------------------------------------------------------------
+
+
+def cameras_visible(user: Any) -> QuerySet[Camera]:
+    require_capability(user, "accounts.use_ops")
+    return Camera.objects.select_related("ward", "unit").filter(is_active=True)
+
+
+def camera_row(camera: Camera) -> dict[str, Any]:
+    return {
+        "id": camera.pk,
+        "code": camera.code,
+        "name": camera.name,
+        "kind": camera.kind,
+        "lat": camera.lat,
+        "lon": camera.lon,
+        "ward_code": camera.ward_id,
+        "ward_name": camera.ward.name if camera.ward_id and camera.ward else "",
+        "heading_deg": camera.heading_deg,
+        "fov_deg": camera.fov_deg,
+        "unit_id": camera.unit_id,
+        "unit_name": camera.unit.name,
+        "status": camera.status,
+        "last_seen_at": camera.last_seen_at,
+    }
+
+
+def latest_reads(camera_ids: list[int], *, per_camera: int = 5) -> dict[int, list[dict[str, Any]]]:
+    """The newest reads of each camera (one indexed query per camera: (camera, ts))."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for camera_id in camera_ids:
+        rows = (
+            PlateRead.objects.filter(camera_id=camera_id)
+            .order_by("-ts")
+            .values("id", "ts", "display", "raw_text", "unreadable", "vehicle_type", "color")[
+                :per_camera
+            ]
+        )
+        out[camera_id] = [
+            {
+                "id": r["id"],
+                "ts": r["ts"].isoformat(),
+                "plate": r["display"] or r["raw_text"],
+                "unreadable": r["unreadable"],
+                "vehicle_type": r["vehicle_type"],
+                "color": r["color"],
+            }
+            for r in rows
+        ]
+    return out
+
+
+# --- Watchlists ---------------------------------------------------------------------------------
+
+
+def _may_see_watchlists(user: Any) -> None:
+    require_officer(user)
+    if not (has_capability(user, HITS) or has_capability(user, WATCHLISTS)):
+        raise Forbidden()
+
+
+def require_watchlist_manager(user: Any) -> Any:
+    return require_capability(user, WATCHLISTS)
+
+
+def watchlists_visible(user: Any) -> QuerySet[Watchlist]:
+    _may_see_watchlists(user)
+    lists = Watchlist.objects.select_related("unit").filter(classification__lte=user.clearance)
+    if sees_all(user):
+        return lists
+    return lists.filter(
+        _scope(user) | Q(unit_id__in=user.unit.ancestor_ids) | Q(unit__city_wide=True)
+    )
+
+
+def access_watchlist(user: Any, watchlist_id: Any) -> Watchlist:
+    try:
+        return watchlists_visible(user).get(pk=watchlist_id)
+    except (Watchlist.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def access_watchlist_to_manage(user: Any, watchlist_id: Any) -> Watchlist:
+    watchlist = access_watchlist(user, watchlist_id)
+    require_capability(user, WATCHLISTS)
+    return watchlist
+
+
+def entries_visible(user: Any, watchlist: Watchlist) -> QuerySet[WatchlistEntry]:
+    return watchlist.entries.select_related("unit", "added_by").filter(
+        classification__lte=user.clearance
+    )
+
+
+def access_entry_to_manage(user: Any, watchlist: Watchlist, entry_id: Any) -> WatchlistEntry:
+    """An entry of ``watchlist`` the officer may change: one their unit's subtree added, or any
+    of a watchlist their subtree owns."""
+    require_capability(user, WATCHLISTS)
+    try:
+        entry = entries_visible(user, watchlist).get(pk=entry_id)
+    except (WatchlistEntry.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+    if sees_all(user):
+        return entry
+    mine = entry.unit.path.startswith(user.unit.path) or watchlist.unit.path.startswith(
+        user.unit.path
+    )
+    if not mine:
+        raise Forbidden()
+    return entry
+
+
+def entry_row(entry: WatchlistEntry) -> dict[str, Any]:
+    now = timezone.now()
+    return {
+        "id": entry.pk,
+        "watchlist_id": entry.watchlist_id,
+        "plate": entry.display,
+        "plate_key": entry.plate_key,
+        "reason": entry.reason,
+        "priority": entry.priority,
+        "valid_from": entry.valid_from,
+        "valid_until": entry.valid_until,
+        "allow_one_edit": entry.allow_one_edit,
+        "unit_id": entry.unit_id,
+        "classification": entry.classification,
+        "added_by": entry.added_by.display_name if entry.added_by else "",
+        "added_at": entry.added_at,
+        "removed_at": entry.removed_at,
+        "active": entry.is_active_at(now),
+    }
+
+
+def watchlist_row(watchlist: Watchlist, *, entries: int | None = None) -> dict[str, Any]:
+    return {
+        "id": watchlist.pk,
+        "name": watchlist.name,
+        "kind": watchlist.kind,
+        "reason": watchlist.reason,
+        "unit_id": watchlist.unit_id,
+        "unit_name": watchlist.unit.name,
+        "classification": watchlist.classification,
+        "active": watchlist.active,
+        "created_at": watchlist.created_at,
+        "entries": entries,
+    }
+
+
+# --- Hits ---------------------------------------------------------------------------------------
+
+
+def hits_visible(user: Any) -> QuerySet[Hit]:
+    require_capability(user, HITS)
+    return Hit.objects.select_related(
+        "camera", "entry", "entry__watchlist", "read", "decided_by"
+    ).filter(_scope(user), classification__lte=user.clearance)
+
+
+def access_hit(user: Any, hit_id: Any) -> Hit:
+    try:
+        return hits_visible(user).get(pk=hit_id)
+    except (Hit.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def hit_row(hit: Hit) -> dict[str, Any]:
+    read = hit.read
+    entry = hit.entry
+    return {
+        "id": hit.pk,
+        "status": hit.status,
+        "match": hit.match,
+        "score": hit.score,
+        "ts": hit.ts,
+        "plate": read.display or read.raw_text,
+        "read_as": hit.read_plate,
+        "read_id": read.pk,
+        "image_url": f"/api/v1/cameras/reads/{read.pk}/image" if read.image else None,
+        "vehicle_type": read.vehicle_type,
+        "color": read.color,
+        "direction": read.direction,
+        "camera": {
+            "id": hit.camera_id,
+            "code": hit.camera.code,
+            "name": hit.camera.name,
+            "lat": hit.camera.lat,
+            "lon": hit.camera.lon,
+        },
+        "entry": {
+            "id": entry.pk,
+            "plate": entry.display,
+            "reason": entry.reason,
+            "priority": entry.priority,
+            "watchlist_id": entry.watchlist_id,
+            "watchlist": entry.watchlist.name,
+            "watchlist_kind": entry.watchlist.kind,
+        },
+        "repeat_of": hit.repeat_of_id,
+        "dismissal_reason": hit.dismissal_reason,
+        "decided_by": hit.decided_by.display_name if hit.decided_by else "",
+        "decided_at": hit.decided_at,
+        "incident_id": hit.incident_id,
+    }
+
+
+def hits_list(user: Any, *, status: str = "", repeats: bool = False, limit: int = 100) -> Any:
+    rows = hits_visible(user)
+    if status:
+        rows = rows.filter(status=status)
+    if not repeats:
+        rows = rows.filter(repeat_of__isnull=True)
+    return [hit_row(h) for h in rows.order_by("-ts", "-id")[:limit]]
+
+
+def access_read_image(user: Any, read_id: Any) -> PlateRead:
+    """A read's snapshot: for officers who may trace vehicles, or who see a hit on it."""
+    require_officer(user)
+    read = PlateRead.objects.filter(pk=read_id).exclude(image="").first()
+    if read is None:
+        raise NotFound()
+    if has_capability(user, TRACE):
+        return read
+    if has_capability(user, HITS) and hits_visible(user).filter(read=read).exists():
+        return read
+    raise NotFound()
+
+
+# --- Sightings ----------------------------------------------------------------------------------
+
+
+def require_tracer(user: Any) -> Any:
+    return require_capability(user, TRACE)
+
+
+def trace(plate_key: str, *, start: datetime, end: datetime, limit: int = 1000) -> list[Any]:
+    """Reads of one plate between ``start`` and ``end``, oldest first (index (plate_key, ts))."""
+    return list(
+        PlateRead.objects.filter(plate_key=plate_key, ts__gte=start, ts__lt=end)
+        .select_related("camera")
+        .order_by("ts", "id")[:limit]
+    )
+
+
+def sighting_row(read: PlateRead) -> dict[str, Any]:
+    return {
+        "read_id": read.pk,
+        "ts": read.ts,
+        "plate": read.display or read.raw_text,
+        "camera_id": read.camera_id,
+        "camera_code": read.camera.code,
+        "camera_name": read.camera.name,
+        "lat": read.camera.lat,
+        "lon": read.camera.lon,
+        "confidence": read.confidence,
+        "vehicle_type": read.vehicle_type,
+        "color": read.color,
+        "direction": read.direction,
+        "has_image": bool(read.image),
+    }
+
+
+def cameras_near(lat: float, lon: float, radius_m: float) -> list[Camera]:
+    """Cameras within ``radius_m`` of a point (a box on (lat, lon), then the exact distance)."""
+    dlat = radius_m / _M_PER_DEG_LAT
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    near = Camera.objects.filter(
+        lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon)
+    )
+    return [c for c in near if distance_m(lat, lon, c.lat, c.lon) <= radius_m]
+
+
+def reads_near(
+    cameras: list[Camera], *, moment: datetime, minutes: int, limit: int = 5000
+) -> list[PlateRead]:
+    window = timedelta(minutes=minutes)
+    if not cameras:
+        return []
+    return list(
+        PlateRead.objects.filter(
+            camera__in=cameras, ts__gte=moment - window, ts__lte=moment + window
+        )
+        .select_related("camera")
+        .order_by("ts", "id")[:limit]
+    )
+
+
+def listed_plates(user: Any, keys: set[str], *, at: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Watchlist entries (active at ``at``) the officer may see, for these plate keys."""
+    if not keys or not is_officer(user):
+        return {}
+    rows = (
+        WatchlistEntry.objects.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=at),
+            plate_key__in=keys,
+            removed_at__isnull=True,
+            watchlist__active=True,
+            watchlist__in=watchlists_visible(user)
+            if has_capability(user, HITS) or has_capability(user, WATCHLISTS)
+            else Watchlist.objects.none(),
+            classification__lte=user.clearance,
+        )
+        .select_related("watchlist")
+        .order_by("id")
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for entry in rows:
+        out.setdefault(entry.plate_key, []).append(
+            {
+                "entry_id": entry.pk,
+                "watchlist": entry.watchlist.name,
+                "kind": entry.watchlist.kind,
+                "reason": entry.reason,
+                "priority": entry.priority,
+            }
+        )
+    return out
+
+
+def records_vehicles(user: Any, keys: set[str]) -> dict[str, list[int]]:
+    """Vehicle records with these plates, for officers who may read records (others are told
+    nothing: the flag alone would say a record exists)."""
+    if not keys or not has_capability(user, "accounts.read_records"):
+        return {}
+    from safecity.records.selectors import vehicles_visible
+
+    out: dict[str, list[int]] = {}
+    for pk, key in vehicles_visible(user).filter(plate_key__in=keys).values_list("pk", "plate_key"):
+        out.setdefault(key, []).append(pk)
+    return out

@@ -1,0 +1,726 @@
+"""Every change to cameras, watchlists and hits, each audited. Plate reads come in through
+``ingest.reads_ingest`` (re-exported here)."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from safecity.accounts.models import Clearance, DeviceKey, Unit, User
+from safecity.cameras.ingest import IngestResult, camera_cache, reads_ingest
+from safecity.cameras.matching import index_changed
+from safecity.cameras.models import (
+    Camera,
+    Hit,
+    PlateRead,
+    Watchlist,
+    WatchlistEntry,
+    WatchlistVersion,
+)
+from safecity.core import audit, live
+from safecity.core.errors import Conflict, InvalidInput
+from safecity.core.identifiers import plate_key, plate_parse
+from safecity.core.text import clean
+
+__all__ = [
+    "IngestResult",
+    "camera_create",
+    "camera_housekeeping",
+    "camera_key_issue",
+    "camera_offline_sweep",
+    "entry_add",
+    "entry_edit",
+    "entry_remove",
+    "heartbeat",
+    "hit_confirm",
+    "hit_dismiss",
+    "reads_ingest",
+    "read_image_set",
+    "reads_purge",
+    "watchlist_create",
+    "watchlist_set_active",
+]
+
+
+def _unit_of(actor: Any, fallback: Unit) -> Unit:
+    unit = getattr(actor, "unit", None)
+    return unit if isinstance(unit, Unit) else fallback
+
+
+def _officer(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+# --- Cameras ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def camera_create(
+    *,
+    code: str,
+    name: str,
+    lat: float,
+    lon: float,
+    unit: Unit,
+    kind: str = Camera.Kind.PLATE_READER,
+    ward_code: int | None = None,
+    heading_deg: float | None = None,
+    fov_deg: float | None = None,
+    actor: Any = None,
+) -> Camera:
+    """Register a camera. Its ward is found from its position when not given."""
+    code = clean(code).upper()
+    if not code or len(code) > 40:
+        raise InvalidInput(fields={"code": [_("Give a code of up to 40 characters.")]})
+    if Camera.objects.filter(code=code).exists():
+        raise Conflict(_("A camera with this code exists."), code="camera_exists")
+    if ward_code is None:
+        from safecity.geography.selectors import ward_at
+
+        ward = ward_at(lat, lon)
+        ward_code = ward.code if ward is not None else None
+    camera = Camera.objects.create(
+        code=code,
+        name=clean(name)[:200],
+        kind=kind,
+        lat=lat,
+        lon=lon,
+        ward_id=ward_code,
+        heading_deg=heading_deg,
+        fov_deg=fov_deg,
+        unit=unit,
+    )
+    audit.record(
+        "camera.create",
+        actor=actor,
+        object_type="camera",
+        object_id=camera.pk,
+        detail={"code": code, "unit": unit.code, "ward": ward_code},
+    )
+    return camera
+
+
+@transaction.atomic
+def camera_key_issue(*, camera: Camera, actor: Any = None, days: int | None = None) -> str:
+    """A new device key for ``camera`` alone (its subject is the camera's code); the raw key is
+    returned once and never stored. It replaces the camera's previous key: a key of that camera
+    alone is revoked, a shared one (an NVR's) no longer speaks for it."""
+    from safecity.accounts.services import device_key_create, device_key_revoke
+
+    previous = camera.device_key
+    if previous is not None and previous.subject == camera.code:
+        device_key_revoke(key=previous, actor=actor)
+
+    key, raw = device_key_create(
+        name=f"camera {camera.code}",
+        kind=DeviceKey.Kind.CAMERA,
+        unit=camera.unit,
+        subject=camera.code,
+        days=days,
+        actor=actor,
+    )
+    Camera.objects.filter(pk=camera.pk).update(device_key=key)
+    camera.device_key = key
+    camera_cache.forget()
+    return raw
+
+
+@transaction.atomic
+def heartbeat(*, device: DeviceKey, cameras: list[str] | None = None) -> list[str]:
+    """A camera (or a box serving several) says it is alive. ``cameras``: the codes it speaks
+    for (all of the key's cameras when not given). Returns the codes marked seen."""
+    from safecity.cameras.ingest import device_speaks_for
+
+    now = timezone.now()
+    if cameras:
+        infos = [camera_cache.get(code) for code in cameras if isinstance(code, str)]
+    else:
+        infos = [
+            camera_cache.get(code)
+            for code in Camera.objects.filter(
+                Q(device_key=device) | Q(code=device.subject or None), is_active=True
+            ).values_list("code", flat=True)
+        ]
+    mine = [info for info in infos if info is not None and device_speaks_for(device, info)]
+    if not mine:
+        return []
+    went_online = list(
+        Camera.objects.filter(
+            pk__in=[c.id for c in mine], status=Camera.Status.OFFLINE
+        ).values_list("pk", flat=True)
+    )
+    Camera.objects.filter(pk__in=[c.id for c in mine]).update(
+        last_seen_at=now, status=Camera.Status.ONLINE, offline_alerted_at=None
+    )
+    for info in mine:
+        info.online = True
+        if info.id in went_online:
+            live.publish(
+                "camera.online",
+                {"id": info.id, "code": info.code, "name": info.name},
+                unit_path=info.hit_unit_path,
+            )
+    return [c.code for c in mine]
+
+
+def camera_offline_sweep(*, now: datetime | None = None) -> list[Camera]:
+    """Mark offline the cameras silent for ``SAFECITY_CAMERAS_OFFLINE_SECONDS`` and raise one
+    ``camera.offline`` event each. Safe to run in several processes at once: the conditional
+    UPDATE lets only one of them raise the alert. Runs on the dispatch timers' ticker."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.SAFECITY_CAMERAS_OFFLINE_SECONDS)
+    silent = Camera.objects.filter(
+        Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True, created_at__lt=cutoff),
+        status=Camera.Status.ONLINE,
+        is_active=True,
+    )
+    if not silent.exists():
+        return []
+    marked: list[Camera] = []
+    for camera in silent.select_related("unit", "ward"):
+        with transaction.atomic():
+            changed = Camera.objects.filter(pk=camera.pk, status=Camera.Status.ONLINE).update(
+                status=Camera.Status.OFFLINE, offline_alerted_at=now
+            )
+            if not changed:
+                continue
+            from safecity.cameras.ingest import camera_cache as cache
+
+            info = cache.get(camera.code)
+            path = info.hit_unit_path if info else camera.unit.ancestor_ids
+            live.publish(
+                "camera.offline",
+                {
+                    "id": camera.pk,
+                    "code": camera.code,
+                    "name": camera.name,
+                    "lat": camera.lat,
+                    "lon": camera.lon,
+                    "last_seen_at": camera.last_seen_at.isoformat()
+                    if camera.last_seen_at
+                    else None,
+                },
+                unit_path=path,
+            )
+            audit.record(
+                "camera.offline",
+                object_type="camera",
+                object_id=camera.pk,
+                detail={"code": camera.code, "last_seen_at": camera.last_seen_at},
+            )
+            if info is not None:
+                info.online = False
+            marked.append(camera)
+    return marked
+
+
+@transaction.atomic
+def read_image_set(*, read: PlateRead, content: bytes, content_type: str) -> dict[str, Any]:
+    """Store a read's snapshot (checked by the caller: a JPEG or PNG within the size cap).
+    Once per read; a read with an alerted hit shows it on the consoles (``camera.hit_image``)."""
+    read = PlateRead.objects.select_for_update().get(pk=read.pk)
+    if read.image:
+        raise Conflict(_("This read has a snapshot already."), code="image_exists")
+    extension = "png" if content_type == "image/png" else "jpg"
+    read.image.save(f"{read.pk}.{extension}", ContentFile(content), save=False)
+    PlateRead.objects.filter(pk=read.pk).update(image=read.image.name)
+    url = f"/api/v1/cameras/reads/{read.pk}/image"
+    for hit in Hit.objects.filter(read=read, repeat_of__isnull=True).select_related("unit"):
+        live.publish(
+            "camera.hit_image",
+            {
+                "id": hit.pk,
+                "read_id": read.pk,
+                "image_url": url,
+            },
+            unit_path=hit.unit.ancestor_ids,
+            classification=hit.classification,
+            capability="cameras.view_hits",
+        )
+    return {"read_id": read.pk, "size": len(content), "content_type": content_type}
+
+
+_housekeeping = {"purged_at": 0.0}
+PURGE_EVERY_S = 24 * 3600.0
+
+
+def camera_housekeeping(*, now: datetime | None = None) -> None:
+    """The cameras' clockwork, run on every tick of the dispatch timers' ticker (in the server
+    process and in ``safecity dispatch timers``): the offline sweep every tick, the purge of
+    old reads once a day per process."""
+    import time
+
+    camera_offline_sweep(now=now)
+    clock = time.monotonic()
+    if clock - _housekeeping["purged_at"] >= PURGE_EVERY_S or not _housekeeping["purged_at"]:
+        _housekeeping["purged_at"] = clock
+        reads_purge(now=now)
+
+
+# --- Watchlists ---------------------------------------------------------------------------------
+
+
+def _bump(*, entry_ids: list[int] = (), epoch: bool = False) -> int:  # type: ignore[assignment]
+    """Raise the watchlists' version in this transaction (holding its row's lock until the
+    commit, so versions commit in order) and stamp the changed entries with it."""
+    # A new row starts at a random epoch: a database restored, flushed or rolled back to
+    # before the row existed can never look like the one a process's index was built from.
+    row, _created = WatchlistVersion.objects.select_for_update().get_or_create(
+        pk=1, defaults={"epoch": secrets.randbits(62)}
+    )
+    WatchlistVersion.objects.filter(pk=1).update(
+        version=F("version") + 1, epoch=F("epoch") + (1 if epoch else 0)
+    )
+    version = row.version + 1
+    if entry_ids:
+        WatchlistEntry.objects.filter(pk__in=entry_ids).update(version=version)
+    index_changed()
+    return version
+
+
+@transaction.atomic
+def watchlist_create(
+    *,
+    name: str,
+    kind: str,
+    reason: str = "",
+    unit: Unit | None = None,
+    classification: int = Clearance.UNCLASSIFIED,
+    actor: Any,
+) -> Watchlist:
+    name = clean(name)[:200]
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the watchlist a name.")]
+    if kind not in Watchlist.Kind.values:
+        errors["kind"] = [_("Choose one of: %(c)s.") % {"c": ", ".join(Watchlist.Kind.values)}]
+    if classification not in Clearance.values or classification > getattr(
+        actor, "clearance", Clearance.TOP_SECRET
+    ):
+        errors["classification"] = [_("You cannot classify above your own clearance.")]
+    owner: Unit | None = unit or getattr(actor, "unit", None)
+    if owner is None:
+        errors["unit"] = [_("A watchlist needs an owning unit.")]
+    if errors or owner is None:
+        raise InvalidInput(fields=errors)
+    watchlist = Watchlist.objects.create(
+        name=name,
+        kind=kind,
+        reason=clean(reason, multiline=True)[:500],
+        unit=owner,
+        classification=classification,
+        created_by=_officer(actor),
+    )
+    audit.record(
+        "watchlist.create",
+        actor=actor,
+        object_type="watchlist",
+        object_id=watchlist.pk,
+        detail={"name": name, "kind": kind, "unit": owner.code},
+    )
+    return watchlist
+
+
+@transaction.atomic
+def watchlist_set_active(*, watchlist: Watchlist, active: bool, actor: Any) -> Watchlist:
+    """Switch a whole watchlist on or off (its entries stop or start hitting)."""
+    if watchlist.active != active:
+        Watchlist.objects.filter(pk=watchlist.pk).update(active=active)
+        watchlist.active = active
+        _bump(epoch=True)
+        audit.record(
+            "watchlist.activate" if active else "watchlist.deactivate",
+            actor=actor,
+            object_type="watchlist",
+            object_id=watchlist.pk,
+        )
+    return watchlist
+
+
+def entry_plate(text: str) -> tuple[str, str]:
+    """A listed plate typed in any common spelling: (compact key, display form). A plate that
+    fits no Vietnamese shape (a foreign or very old plate) is listed by its letters and digits
+    as typed."""
+    plate = plate_parse(text or "")
+    if plate is not None:
+        return plate.key, plate.display
+    key = plate_key(text or "")
+    if not 4 <= len(key) <= 12:
+        raise InvalidInput(
+            fields={"plate": [_("Give a licence plate, e.g. 51F-123.45 or 59-X1 123.45.")]}
+        )
+    return key, key
+
+
+def _entry_audit(entry: WatchlistEntry) -> dict[str, Any]:
+    return {
+        "watchlist": entry.watchlist_id,
+        "plate": entry.display,
+        "reason": entry.reason,
+        "priority": entry.priority,
+        "valid_until": entry.valid_until,
+        "allow_one_edit": entry.allow_one_edit,
+    }
+
+
+@transaction.atomic
+def entry_add(
+    *,
+    watchlist: Watchlist,
+    plate: str,
+    reason: str,
+    actor: Any,
+    priority: str = WatchlistEntry.Priority.NORMAL,
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    allow_one_edit: bool = False,
+    classification: int | None = None,
+    unit: Unit | None = None,
+) -> WatchlistEntry:
+    """List a plate. The entry belongs to the unit of the officer who adds it (the watchlist's
+    unit when added by the system) and is at least as classified as its watchlist."""
+    key, display = entry_plate(plate)
+    now = timezone.now()
+    reason = clean(reason, multiline=True)[:500]
+    errors: dict[str, list[str]] = {}
+    if len(reason) < 3:
+        errors["reason"] = [_("Say why this plate is listed.")]
+    if priority not in WatchlistEntry.Priority.values:
+        errors["priority"] = [
+            _("Choose one of: %(c)s.") % {"c": ", ".join(WatchlistEntry.Priority.values)}
+        ]
+    start = valid_from or now
+    if valid_until is not None and valid_until <= max(start, now):
+        errors["valid_until"] = [_("The end must be later than the start and than now.")]
+    level = max(watchlist.classification, classification or 0)
+    if level > getattr(actor, "clearance", Clearance.TOP_SECRET):
+        errors["classification"] = [_("You cannot classify above your own clearance.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    if WatchlistEntry.objects.filter(
+        watchlist=watchlist, plate_key=key, removed_at__isnull=True
+    ).exists():
+        raise Conflict(_("This plate is already on this watchlist."), code="already_listed")
+    entry = WatchlistEntry.objects.create(
+        watchlist=watchlist,
+        plate_key=key,
+        display=display,
+        reason=reason,
+        priority=priority,
+        valid_from=start,
+        valid_until=valid_until,
+        unit=unit or _unit_of(actor, watchlist.unit),
+        classification=level,
+        allow_one_edit=allow_one_edit,
+        added_by=_officer(actor),
+        added_at=now,
+        updated_at=now,
+    )
+    entry.version = _bump(entry_ids=[entry.pk])
+    audit.record(
+        "watchlist.entry_add",
+        actor=actor,
+        object_type="watchlist_entry",
+        object_id=entry.pk,
+        detail=_entry_audit(entry),
+    )
+    return entry
+
+
+def entries_add_many(
+    *, watchlist: Watchlist, rows: list[dict[str, Any]], actor: Any
+) -> list[WatchlistEntry]:
+    """List many plates at once (the demo, imports): one transaction, one audit entry each,
+    one version bump. Rows: ``plate``, ``reason`` and optionally ``priority``,
+    ``valid_until``, ``allow_one_edit``."""
+    now = timezone.now()
+    made: list[WatchlistEntry] = []
+    with transaction.atomic():
+        listed = set(
+            WatchlistEntry.objects.filter(watchlist=watchlist, removed_at__isnull=True).values_list(
+                "plate_key", flat=True
+            )
+        )
+        for row in rows:
+            key, display = entry_plate(row["plate"])
+            if key in listed:
+                continue
+            listed.add(key)
+            made.append(
+                WatchlistEntry(
+                    watchlist=watchlist,
+                    plate_key=key,
+                    display=display,
+                    reason=clean(row["reason"], multiline=True)[:500],
+                    priority=row.get("priority", WatchlistEntry.Priority.NORMAL),
+                    valid_from=now,
+                    valid_until=row.get("valid_until"),
+                    unit=_unit_of(actor, watchlist.unit),
+                    classification=watchlist.classification,
+                    allow_one_edit=bool(row.get("allow_one_edit", False)),
+                    added_by=_officer(actor),
+                    added_at=now,
+                    updated_at=now,
+                )
+            )
+        WatchlistEntry.objects.bulk_create(made, batch_size=500)
+        version = _bump()
+        WatchlistEntry.objects.filter(watchlist=watchlist, added_at=now, version=0).update(
+            version=version
+        )
+        audit.record_many(
+            [
+                {
+                    "action": "watchlist.entry_add",
+                    "actor": actor,
+                    "object_type": "watchlist_entry",
+                    "object_id": entry.pk,
+                    "detail": _entry_audit(entry),
+                }
+                for entry in made
+            ]
+        )
+    return made
+
+
+@transaction.atomic
+def entry_remove(*, entry: WatchlistEntry, actor: Any, reason: str = "") -> WatchlistEntry:
+    """Take a plate off its watchlist. The entry is kept (its hits point at it), marked
+    removed; it never hits again."""
+    entry = WatchlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.removed_at is not None:
+        return entry  # removing twice is not an error
+    now = timezone.now()
+    entry.removed_at = now
+    entry.removed_by = _officer(actor)
+    entry.removal_reason = clean(reason, multiline=True)[:500]
+    entry.updated_at = now
+    entry.save(update_fields=["removed_at", "removed_by", "removal_reason", "updated_at"])
+    entry.version = _bump(entry_ids=[entry.pk])
+    audit.record(
+        "watchlist.entry_remove",
+        actor=actor,
+        object_type="watchlist_entry",
+        object_id=entry.pk,
+        detail={**_entry_audit(entry), "why": entry.removal_reason},
+    )
+    return entry
+
+
+_EDITABLE = ("reason", "priority", "valid_until", "allow_one_edit")
+
+
+@transaction.atomic
+def entry_edit(*, entry: WatchlistEntry, actor: Any, **changes: Any) -> WatchlistEntry:
+    """Change an entry's reason, priority, end of validity or one-edit matching (its plate is
+    not editable: remove it and list the right one). Audited with the values before and
+    after."""
+    unknown = set(changes) - set(_EDITABLE)
+    if unknown:
+        raise InvalidInput(fields={k: [_("This cannot be changed.")] for k in sorted(unknown)})
+    entry = WatchlistEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.removed_at is not None:
+        raise Conflict(_("This entry was removed."), code="entry_removed")
+    errors: dict[str, list[str]] = {}
+    if "reason" in changes:
+        changes["reason"] = clean(changes["reason"] or "", multiline=True)[:500]
+        if len(changes["reason"]) < 3:
+            errors["reason"] = [_("Say why this plate is listed.")]
+    if "priority" in changes and changes["priority"] not in WatchlistEntry.Priority.values:
+        errors["priority"] = [
+            _("Choose one of: %(c)s.") % {"c": ", ".join(WatchlistEntry.Priority.values)}
+        ]
+    if changes.get("valid_until") is not None and changes["valid_until"] <= timezone.now():
+        errors["valid_until"] = [_("The end must be later than now.")]
+    if errors:
+        raise InvalidInput(fields=errors)
+    before = {k: getattr(entry, k) for k in changes}
+    for name, value in changes.items():
+        setattr(entry, name, value)
+    entry.updated_at = timezone.now()
+    entry.save(update_fields=[*changes, "updated_at"])
+    entry.version = _bump(entry_ids=[entry.pk])
+    audit.record(
+        "watchlist.entry_edit",
+        actor=actor,
+        object_type="watchlist_entry",
+        object_id=entry.pk,
+        detail={"before": before, "after": changes},
+    )
+    return entry
+
+
+# --- Hits ---------------------------------------------------------------------------------------
+
+
+def _lock_hit(hit: Hit) -> Hit:
+    return (
+        Hit.objects.select_for_update()
+        .select_related("entry", "entry__watchlist", "camera", "read", "unit")
+        .get(pk=hit.pk)
+    )
+
+
+def _require_new(hit: Hit) -> None:
+    if hit.status != Hit.Status.NEW:
+        raise Conflict(
+            _("This hit was already decided (%(status)s).") % {"status": hit.get_status_display()},
+            code="hit_decided",
+        )
+
+
+def _announce_decision(hit: Hit) -> None:
+    live.publish(
+        "camera.hit_decided",
+        {
+            "id": hit.pk,
+            "status": hit.status,
+            "dismissal_reason": hit.dismissal_reason,
+            "incident_id": hit.incident_id,
+        },
+        unit_path=hit.unit.ancestor_ids,
+        classification=hit.classification,
+        capability="cameras.view_hits",
+    )
+
+
+@transaction.atomic
+def hit_dismiss(*, hit: Hit, reason: str, actor: Any, note: str = "") -> Hit:
+    """The operator looked and it is not the listed vehicle: ``misread``, ``wrong_vehicle`` or
+    ``entry_stale`` (the listing is out of date — say so to its owner)."""
+    if reason not in Hit.Dismissal.values:
+        raise InvalidInput(
+            _("Say why the hit is dismissed."),
+            fields={
+                "reason": [_("Choose one of: %(c)s.") % {"c": ", ".join(Hit.Dismissal.values)}]
+            },
+        )
+    hit = _lock_hit(hit)
+    _require_new(hit)
+    hit.status = Hit.Status.DISMISSED
+    hit.dismissal_reason = reason
+    hit.decided_by = _officer(actor)
+    hit.decided_at = timezone.now()
+    hit.save(update_fields=["status", "dismissal_reason", "decided_by", "decided_at"])
+    audit.record(
+        "camera.hit_dismiss",
+        actor=actor,
+        object_type="hit",
+        object_id=hit.pk,
+        detail={"reason": reason, "note": clean(note)[:300], "entry": hit.entry_id},
+    )
+    _announce_decision(hit)
+    return hit
+
+
+# Watchlist entry priority → incident priority (P1 immediate danger … P4 routine); the
+# incidents app's default for the category otherwise.
+_INCIDENT_PRIORITY: dict[str, int] = {
+    WatchlistEntry.Priority.CRITICAL: 1,
+    WatchlistEntry.Priority.HIGH: 2,
+}
+
+
+@transaction.atomic
+def hit_confirm(*, hit: Hit, actor: Any, incident: Any = None) -> Hit:
+    """The operator confirms the vehicle is the listed one. With ``incident`` (an open incident
+    the caller may act on), the hit is attached to it as a note on its timeline; without, a
+    report is filed through the incidents service at the camera's place, which opens a new
+    incident (or joins an open one of the same kind nearby, by the usual duplicate rules)."""
+    from safecity.cameras import response
+
+    hit = _lock_hit(hit)
+    _require_new(hit)
+    if incident is not None:
+        incident_id = response.incident_attach(hit=hit, incident=incident, actor=actor)
+    else:
+        incident_id = response.incident_open(
+            hit=hit, actor=actor, priority=_INCIDENT_PRIORITY.get(hit.entry.priority)
+        )
+    hit.status = Hit.Status.CONFIRMED
+    hit.incident_id = incident_id
+    hit.decided_by = _officer(actor)
+    hit.decided_at = timezone.now()
+    hit.save(update_fields=["status", "incident_id", "decided_by", "decided_at"])
+    audit.record(
+        "camera.hit_confirm",
+        actor=actor,
+        object_type="hit",
+        object_id=hit.pk,
+        detail={"incident": incident_id, "entry": hit.entry_id, "attached": incident is not None},
+    )
+    _announce_decision(hit)
+    return hit
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+PURGE_BATCH = 5000
+
+
+def reads_purge(*, days: int | None = None, now: datetime | None = None) -> int:
+    """Delete the reads older than ``days`` (``SAFECITY_CAMERAS_READ_RETENTION_DAYS``) that no
+    hit points at, and their snapshots; the reads behind hits stay with them.
+
+    Walks the table in id order (ids grow with the time received, so the walk stops at the
+    first read young enough to keep) reading outside any transaction, and deletes in short
+    transactions of ``PURGE_BATCH`` rows: ingestion waits for one small DELETE at most."""
+    now = now or timezone.now()
+    keep = settings.SAFECITY_CAMERAS_READ_RETENTION_DAYS if days is None else days
+    cutoff = now - timedelta(days=keep)
+    quote = connection.ops.quote_name
+    reads, hits = quote(PlateRead._meta.db_table), quote(Hit._meta.db_table)
+    total = 0
+    after = 0
+    while True:
+        rows = list(
+            PlateRead.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "received_at", "image")[:PURGE_BATCH]
+        )
+        old = [(pk, image) for pk, at, image in rows if at < cutoff]
+        if old:
+            ids = [pk for pk, _image in old]
+            marks = ", ".join(["%s"] * len(ids))
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT read_id FROM {hits} WHERE read_id IN ({marks})",  # noqa: S608
+                    ids,
+                )
+                kept = {row[0] for row in cursor.fetchall()}
+                cursor.execute(
+                    f"DELETE FROM {reads} WHERE id IN ({marks}) AND NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {hits} WHERE {hits}.read_id = {reads}.id)",
+                    ids,
+                )
+                total += cursor.rowcount
+                images = [image for pk, image in old if image and pk not in kept]
+                transaction.on_commit(partial(_delete_files, images))
+        if len(old) < len(rows) or len(rows) < PURGE_BATCH:
+            break
+        after = rows[-1][0]
+    if total:
+        with transaction.atomic():
+            audit.record(
+                "camera.reads_purge",
+                object_type="plate_read",
+                detail={"deleted": total, "before": cutoff.isoformat(), "days": keep},
+            )
+    return total
+
+
+def _delete_files(names: list[str]) -> None:
+    storage = PlateRead._meta.get_field("image").storage
+    for name in names:
+        with contextlib.suppress(OSError):  # already gone
+            storage.delete(name)

@@ -1,0 +1,287 @@
+"""The sensitive cameras pages: where a vehicle was seen (the trace) and which plates were read
+near an incident ("who was near").
+
+Both need ``cameras.trace_vehicles`` and a stated purpose, and each look is audited with it,
+as the API's routes are (``vehicle.trace``, ``incident.nearby_reads``). The purpose is the
+working session's, the one the records pages ask for (``records_purpose`` in the session): an
+officer gives it once for records and cameras alike. Camera operators do not open the records
+pages, so the cameras pages have their own form for it (``purpose``), writing the same key.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from safecity.accounts.access import has_capability
+from safecity.accounts.decorators import officer_required
+from safecity.cameras import response, selectors
+from safecity.cameras.forms import NearForm, TraceForm, local_text
+from safecity.cameras.matching import read_plate
+from safecity.cameras.models import PlateRead
+from safecity.core import audit
+from safecity.records.forms import PurposeForm
+from safecity.records.views import PURPOSE_KEY, RECENT_KEY, RECENT_MAX, session_purpose
+
+TRACE_LIMIT = 1000
+TRACE_HOURS = 24
+
+
+def _purpose_url(back: str) -> str:
+    return f"{reverse('cameras:purpose')}?{urlencode({'next': back})}"
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    home = reverse("cameras:home")
+    if (
+        target.startswith(home)
+        and not target.startswith(reverse("cameras:purpose"))
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return reverse("cameras:trace")
+
+
+@officer_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def purpose(request: HttpRequest) -> HttpResponse:
+    """State (or change) the purpose of this working session's look-ups, then go back."""
+    selectors.require_tracer(request.user)
+    current = session_purpose(request)
+    if request.method == "POST":
+        form = PurposeForm(request.POST)
+        if form.is_valid():
+            text = form.cleaned_data["purpose"]
+            before = [current, *request.session.get(RECENT_KEY, [])]
+            recent = list(dict.fromkeys(p for p in before if p and p != text))
+            request.session[PURPOSE_KEY] = text
+            request.session[RECENT_KEY] = [text, *recent][:RECENT_MAX]
+            return redirect(_safe_next(request, form.cleaned_data.get("next") or ""))
+    else:
+        form = PurposeForm(initial={"purpose": current, "next": request.GET.get("next", "")})
+    recent = [p for p in request.session.get(RECENT_KEY, []) if p != current]
+    return render(
+        request,
+        "cameras/purpose.html",
+        {"form": form, "current": current, "recent": recent, "next": form["next"].value() or ""},
+        status=422 if form.is_bound else 200,  # a valid form has redirected already
+    )
+
+
+def _sighting(read: PlateRead, n: int) -> dict[str, Any]:
+    return {**selectors.sighting_row(read), "n": n, "read": read}
+
+
+def _path_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The trace as the map draws it: one point per sighting, in time order."""
+    return [
+        {
+            "n": row["n"],
+            "lat": row["lat"],
+            "lon": row["lon"],
+            "ts": row["ts"].isoformat(),
+            "time": timezone.localtime(row["ts"]).strftime("%H:%M:%S %d/%m"),
+            "camera": f"{row['camera_code']} · {row['camera_name']}",
+        }
+        for row in rows
+    ]
+
+
+@officer_required
+@never_cache
+@require_GET
+def trace(request: HttpRequest) -> HttpResponse:
+    """``?plate=&from=&to=``: where cameras saw a plate (any common spelling) in the window
+    (default: the last 24 hours), oldest first, as a path on the map with times and as a
+    table. Audited with the session's purpose (``vehicle.trace``)."""
+    user = selectors.require_tracer(request.user)
+    purpose_text = session_purpose(request)
+    if not purpose_text:
+        return redirect(_purpose_url(request.get_full_path()))
+    now = timezone.now()
+    form = TraceForm(
+        request.GET or None,
+        initial={"from": local_text(now - timedelta(hours=TRACE_HOURS)), "to": local_text(now)},
+    )
+    context: dict[str, Any] = {"form": form, "purpose": purpose_text, "result": None}
+    if form.is_bound and form.is_valid():
+        plate = read_plate(form.cleaned_data["plate"])
+        end = form.cleaned_data["to"] or now
+        start = form.cleaned_data["from"] or end - timedelta(hours=TRACE_HOURS)
+        if not plate.key:
+            form.add_error("plate", _("Give a licence plate."))
+        elif start >= end:
+            form.add_error("to", _("The end must be later than the start."))
+        else:
+            reads = selectors.trace(plate.key, start=start, end=end, limit=TRACE_LIMIT)
+            with transaction.atomic():
+                audit.record(
+                    "vehicle.trace",
+                    actor=user,
+                    object_type="plate",
+                    object_id=plate.key,
+                    purpose=purpose_text,
+                    detail={
+                        "from": start.isoformat(),
+                        "to": end.isoformat(),
+                        "returned": len(reads),
+                        "page": True,
+                    },
+                )
+            # Show the window searched, defaults filled in.
+            context["form"] = TraceForm(
+                {
+                    "plate": form.cleaned_data["plate"],
+                    "from": local_text(start),
+                    "to": local_text(end),
+                }
+            )
+            rows = [_sighting(r, n) for n, r in enumerate(reads, start=1)]
+            context["result"] = {
+                "plate": plate.display,
+                "plate_key": plate.key,
+                "start": start,
+                "end": end,
+                "rows": rows,
+                "truncated": len(reads) >= TRACE_LIMIT,
+                "cameras": len({r["camera_id"] for r in rows}),
+                "listed": selectors.listed_plates(user, {plate.key}, at=now).get(plate.key, []),
+                "records": _record_links(user, {plate.key}).get(plate.key, []),
+                "map": {"points": _path_points(rows)},
+            }
+    return render(request, "cameras/trace.html", context)
+
+
+def _record_links(user: Any, keys: set[str]) -> dict[str, list[str]]:
+    """The records pages of the vehicles with these plates, for officers who read records."""
+    return {
+        key: [reverse("records:vehicle", args=[pk]) for pk in ids]
+        for key, ids in selectors.records_vehicles(user, keys).items()
+    }
+
+
+def nearby_plates(
+    user: Any, incident: Any, *, radius_m: int, minutes: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Plates read within ``radius_m`` of the incident and ``minutes`` either side of its
+    opening, grouped by plate, flagged (watchlist entries, vehicle records) first, then by
+    first sighting. Returns (cameras looked at, plates)."""
+    cameras = selectors.cameras_near(incident.lat, incident.lon, radius_m)
+    reads = selectors.reads_near(cameras, moment=incident.opened_at, minutes=minutes)
+    groups: dict[str, list[PlateRead]] = {}
+    for read in reads:
+        groups.setdefault(read.plate_key or f"?{read.raw_text}", []).append(read)
+    keys = {k for k in groups if not k.startswith("?")}
+    listed = selectors.listed_plates(user, keys, at=incident.opened_at)
+    records = _record_links(user, keys)
+    plates = [
+        {
+            "plate": rows[0].display or rows[0].raw_text,
+            "plate_key": "" if key.startswith("?") else key,
+            "unreadable": rows[0].unreadable,
+            "first_ts": rows[0].ts,
+            "last_ts": rows[-1].ts,
+            "reads": [selectors.sighting_row(r) for r in rows],
+            "cameras": sorted({r.camera.name for r in rows}),
+            "watchlist": listed.get(key, []),
+            "records": records.get(key, []),
+        }
+        for key, rows in groups.items()
+    ]
+    plates.sort(key=lambda p: (not p["watchlist"], not p["records"], p["first_ts"]))
+    return len(cameras), plates
+
+
+@officer_required
+@never_cache
+@require_GET
+def near(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """``?radius_m=&minutes=``: who was near an incident — the plates cameras read around it,
+    grouped by plate, listed and known vehicles first. Audited with the session's purpose
+    (``incident.nearby_reads``)."""
+    user = selectors.require_tracer(request.user)
+    incident = response.access_incident_to_see(user, incident_id)
+    purpose_text = session_purpose(request)
+    if not purpose_text:
+        return redirect(_purpose_url(request.get_full_path()))
+    form = NearForm(request.GET or None)
+    context: dict[str, Any] = {
+        "form": form,
+        "purpose": purpose_text,
+        "incident": incident,
+        "result": None,
+    }
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        radius_m = data.get("radius_m") or NearForm.base_fields["radius_m"].initial
+        minutes = data.get("minutes") or NearForm.base_fields["minutes"].initial
+        cameras, plates = nearby_plates(user, incident, radius_m=radius_m, minutes=minutes)
+        with transaction.atomic():
+            audit.record(
+                "incident.nearby_reads",
+                actor=user,
+                object_type="incident",
+                object_id=incident.pk,
+                purpose=purpose_text,
+                detail={
+                    "radius_m": radius_m,
+                    "minutes": minutes,
+                    "cameras": cameras,
+                    "plates": len(plates),
+                    "flagged": [p["plate_key"] for p in plates if p["watchlist"]],
+                    "page": True,
+                },
+            )
+        window = timedelta(minutes=minutes)
+        trace_window = {
+            "from": local_text(incident.opened_at - window),
+            "to": local_text(incident.opened_at + window),
+        }
+        context["result"] = {
+            "radius_m": radius_m,
+            "minutes": minutes,
+            "cameras": cameras,
+            "plates": plates,
+            "trace_query": urlencode(trace_window),
+            "map": {
+                "incident": {"lat": incident.lat, "lon": incident.lon, "id": incident.pk},
+                "radius_m": radius_m,
+                "cameras": _camera_points(plates),
+            },
+        }
+        if not form.is_bound:
+            form = NearForm(initial={"radius_m": radius_m, "minutes": minutes})
+            context["form"] = form
+    context["may_trace"] = has_capability(user, selectors.TRACE)
+    return render(request, "cameras/near.html", context)
+
+
+def _camera_points(plates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[int, dict[str, Any]] = {}
+    for plate in plates:
+        for read in plate["reads"]:
+            point = seen.setdefault(
+                read["camera_id"],
+                {
+                    "lat": read["lat"],
+                    "lon": read["lon"],
+                    "camera": f"{read['camera_code']} · {read['camera_name']}",
+                    "reads": 0,
+                },
+            )
+            point["reads"] += 1
+    return list(seen.values())

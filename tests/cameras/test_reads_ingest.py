@@ -1,0 +1,211 @@
+"""Plate reads in: each read checked on its own, the plate normalised, kept even when nothing
+can be read from it; a device key posts only for its own cameras."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from safecity.accounts.models import DeviceKey, Unit
+from safecity.accounts.services import device_key_create
+from safecity.cameras.models import Camera, PlateRead
+from safecity.cameras.services import reads_ingest
+from tests.cameras.conftest import device, read
+
+
+def test_it_stores_a_read_with_its_plate_normalised(camera: Camera) -> None:
+    result = reads_ingest(
+        reads=[read(camera, "51f 123.45", vehicle_type="car", color="white", direction="in")],
+        trusted=True,
+    )
+
+    assert (result.accepted, result.rejected, result.hits) == (1, [], [])
+    stored = PlateRead.objects.get()
+    assert (stored.plate_key, stored.display, stored.kind) == ("51F12345", "51F-123.45", "car")
+    assert (stored.locality, stored.valid, stored.unreadable) == (51, True, False)
+    assert (stored.vehicle_type, stored.color, stored.direction) == ("car", "white", "in")
+    assert stored.raw_text == "51f 123.45"
+    assert stored.confidence == pytest.approx(0.92)
+
+
+def test_it_resolves_look_alike_characters_by_their_place_in_the_plate(camera: Camera) -> None:
+    reads_ingest(reads=[read(camera, "5IF-I23.4S"), read(camera, "59-XI 888.OO")], trusted=True)
+
+    rows = list(PlateRead.objects.order_by("id").values_list("plate_key", "display", "valid"))
+    assert rows == [("51F12345", "51F-123.45", False), ("59X188800", "59-X1 888.00", False)]
+
+
+def test_a_read_nothing_can_be_made_of_is_kept_as_unreadable(camera: Camera) -> None:
+    result = reads_ingest(
+        reads=[read(camera, "#?!"), read(camera, "ABC"), read(camera, "", confidence=None)],
+        trusted=True,
+    )
+
+    assert result.accepted == 3
+    rows = list(PlateRead.objects.order_by("id").values_list("raw_text", "plate_key", "unreadable"))
+    assert rows == [("#?!", "", True), ("ABC", "ABC", True), ("", "", True)]
+
+
+def test_each_bad_read_is_refused_with_its_code_and_the_others_are_kept(
+    camera: Camera, settings: Any
+) -> None:
+    now = timezone.now()
+    reads: list[Any] = [
+        read(camera, "51F-123.45"),  # 0 good
+        read("CAM-NOWHERE", "51F-123.45"),  # 1
+        read(camera, "51F-123.45", ts="yesterday"),  # 2
+        read(camera, "51F-123.45", ts="2025-07-01T10:00:00"),  # 3 no offset
+        read(camera, "51F-123.45", ts=(now + timedelta(hours=1)).isoformat()),  # 4
+        read(camera, "51F-123.45", ts=(now - timedelta(days=30)).isoformat()),  # 5
+        read(camera, "51F-123.45", confidence=1.5),  # 6
+        read(camera, "51F-123.45", confidence=True),  # 7
+        read(camera, 51123),  # 8
+        read(camera, "51F-123.45", candidates="51F12346"),  # 9
+        read(camera, "51F-123.45", candidates=[{"plate": 5}]),  # 10
+        read(camera, "51F-123.45", color=["white"]),  # 11
+        "51F-123.45",  # 12
+        read(camera, "59-X1 123.45", ts=datetime(2025, 7, 1, 10, tzinfo=UTC).isoformat()),  # 13
+        read(camera, "59-X1 123.45", confidence=float("nan")),  # 14
+    ]
+    settings.SAFECITY_CAMERAS_READ_MAX_AGE = 86400 * 3650  # 13 is old but allowed here
+
+    result = reads_ingest(reads=reads, now=now, trusted=True)
+
+    codes = {r["index"]: r["code"] for r in result.rejected}
+    assert codes == {
+        1: "unknown_camera",
+        2: "bad_timestamp",
+        3: "bad_timestamp",
+        4: "ts_in_future",
+        6: "bad_confidence",
+        7: "bad_confidence",
+        8: "bad_plate",
+        9: "bad_candidates",
+        10: "bad_candidates",
+        11: "bad_attribute",
+        12: "bad_read",
+        14: "bad_confidence",
+    }
+    assert all(r["message"] for r in result.rejected)
+    assert result.accepted == 3  # 0, 5 (within the widened age), 13
+    assert PlateRead.objects.count() == 3
+
+
+def test_the_time_limits_are_knobs(camera: Camera, settings: Any) -> None:
+    settings.SAFECITY_CAMERAS_READ_MAX_AGE = 3600
+    settings.SAFECITY_CAMERAS_READ_MAX_FUTURE = 0
+    now = timezone.now()
+
+    result = reads_ingest(
+        reads=[
+            read(camera, "51F-123.45", ts=(now - timedelta(hours=2)).isoformat()),
+            read(camera, "51F-123.45", ts=(now + timedelta(seconds=10)).isoformat()),
+            read(camera, "51F-123.45", ts=(now - timedelta(minutes=30)).isoformat()),
+        ],
+        now=now,
+        trusted=True,
+    )
+
+    assert [r["code"] for r in result.rejected] == ["ts_too_old", "ts_in_future"]
+    assert result.accepted == 1
+
+
+def test_a_time_with_an_offset_is_stored_as_the_same_moment(camera: Camera) -> None:
+    ts = timezone.now().replace(microsecond=250000) - timedelta(minutes=1)
+    local = ts.astimezone(timezone.get_fixed_timezone(7 * 60))
+
+    reads_ingest(reads=[read(camera, "51F-123.45", ts=local.isoformat())], trusted=True)
+
+    assert PlateRead.objects.get().ts == ts
+
+
+def test_a_device_key_posts_only_for_its_own_cameras(
+    camera: Camera, other_camera: Camera, camera_key: str
+) -> None:
+    result = reads_ingest(
+        reads=[read(camera, "51F-123.45"), read(other_camera, "51F-123.45")],
+        device=device(camera_key),
+    )
+
+    assert result.accepted == 1
+    assert [(r["index"], r["code"]) for r in result.rejected] == [(1, "camera_not_yours")]
+    assert PlateRead.objects.get().camera == camera
+
+
+def test_a_shared_key_set_on_several_cameras_posts_for_each_of_them(
+    camera: Camera, other_camera: Camera, station: Unit
+) -> None:
+    nvr, raw = device_key_create(name="NVR", kind=DeviceKey.Kind.CAMERA, unit=station)
+    Camera.objects.filter(pk__in=[camera.pk, other_camera.pk]).update(device_key=nvr)
+    from safecity.cameras.ingest import camera_cache
+
+    camera_cache.forget()
+
+    result = reads_ingest(
+        reads=[read(camera, "51F-123.45"), read(other_camera, "51F-123.45")], device=device(raw)
+    )
+
+    assert (result.accepted, result.rejected) == (2, [])
+
+
+def test_a_tracker_key_posts_for_no_camera(camera: Camera, station: Unit) -> None:
+    _key, raw = device_key_create(
+        name="tracker", kind=DeviceKey.Kind.TRACKER, unit=station, subject=camera.code
+    )
+
+    result = reads_ingest(reads=[read(camera, "51F-123.45")], device=device(raw))
+
+    assert result.accepted == 0
+    assert result.rejected[0]["code"] == "camera_not_yours"
+
+
+def test_the_mqtt_consumer_posts_as_trusted_and_an_untrusted_call_needs_a_device(
+    camera: Camera,
+) -> None:
+    assert reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True, source="frigate").accepted
+    assert PlateRead.objects.get().source == "frigate"
+    with pytest.raises(ValueError, match="device"):
+        reads_ingest(reads=[read(camera, "51F-123.45")])
+
+
+def test_a_read_marks_its_camera_seen_and_online(camera: Camera) -> None:
+    assert camera.status == Camera.Status.OFFLINE
+
+    reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
+
+    camera.refresh_from_db()
+    assert camera.status == Camera.Status.ONLINE
+    assert camera.last_seen_at is not None
+
+
+def test_candidates_are_stored_with_the_read(camera: Camera) -> None:
+    reads_ingest(
+        reads=[
+            read(
+                camera,
+                "51F-123.45",
+                candidates=[{"plate": "51F-123.46", "confidence": 0.4}, {"plate": "51E12345"}],
+            )
+        ],
+        trusted=True,
+    )
+
+    assert PlateRead.objects.get().candidates == [
+        {"plate": "51F-123.46", "confidence": 0.4},
+        {"plate": "51E12345", "confidence": None},
+    ]
+
+
+def test_a_batch_costs_a_fixed_number_of_statements(
+    camera: Camera, django_assert_max_num_queries: Any
+) -> None:
+    reads_ingest(reads=[read(camera, "51F-000.01")], trusted=True)  # warms the caches
+    batch = [read(camera, f"51F-{n:03d}.{n % 100:02d}") for n in range(500)]
+
+    with django_assert_max_num_queries(6):
+        result = reads_ingest(reads=batch, trusted=True)
+
+    assert result.accepted == 500
