@@ -19,6 +19,7 @@ from safecity.accounts.audit_api import router as audit_router
 from safecity.accounts.auth import USER_AUTH
 from safecity.alerts.api import router as alerts_router
 from safecity.cameras.api import router as cameras_router
+from safecity.cameras.sources.api import router as camera_sources_router
 from safecity.core.api import install_error_handlers
 from safecity.core.middleware import client_ip
 from safecity.dispatch.api import router as dispatch_router
@@ -78,5 +79,6 @@ api.add_router("/records", records_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/", dispatch_router)
 api.add_router("/", cameras_router)
+api.add_router("/cameras/sources", camera_sources_router)
 api.add_router("/map", map_router)
 api.add_router("/stats", stats_router)
