@@ -468,6 +468,9 @@ def test_a_vehicle_record_shows_its_camera_sightings_and_hits_to_an_investigator
     assert camera.code in timeline.group(0)
     assert 'data-event="camera_hit"' in timeline.group(0)
     assert "Xe bị trộm" in timeline.group(0)
+    # Each item is labelled in words, not with the event's key.
+    assert '<span class="event">camera_sighting</span>' not in timeline.group(0)
+    assert '<span class="event">camera_hit</span>' not in timeline.group(0)
     assert 'data-event="camera_sighting"' not in clerk_page
     assert 'data-event="camera_hit"' not in clerk_page
 

@@ -92,6 +92,9 @@ EVENT_LABELS = {
     "link_started": pgettext_lazy("timeline", "Link began"),
     "link_ended": pgettext_lazy("timeline", "Link ended"),
     "incident": pgettext_lazy("timeline", "Incident"),
+    # Brought by the cameras app's timeline source (cameras/records_timeline.py).
+    "camera_sighting": pgettext_lazy("timeline", "Camera sighting"),
+    "camera_hit": pgettext_lazy("timeline", "Watchlist hit"),
 }
 # The resolved view of each kind, in reading order (names of ``selectors.record_detail``'s
 # fields; the label comes from the model field of the same name).
