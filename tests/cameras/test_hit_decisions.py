@@ -139,3 +139,34 @@ def test_the_hit_detail_names_the_nearest_units_for_a_dispatcher(
     assert [u["call_sign"] for u in body["units"]] == ["SG-01"]
     assert body["entry"]["reason"] == "Trình báo mất xe ngày 01/07"
     assert body["color"] == "đen"
+
+
+def test_the_unit_that_owns_the_camera_sees_its_hits_too(
+    client: Client,
+    camera: Camera,
+    listed: WatchlistEntry,
+    city: Any,
+    station: Any,
+    other_station: Any,
+) -> None:
+    """GIVEN a camera owned by the traffic police department, standing in a ward whose station
+    gets its hits
+    WHEN it reads a listed plate
+    THEN the department's camera operator sees the hit as well; another station still does not."""
+    assert camera.ward_id
+    type(station).objects.filter(pk=station.pk).update(
+        kind=type(station).Kind.STATION, ward_code=camera.ward_id
+    )
+    traffic = factories.unit(name="Phòng Cảnh sát giao thông", parent=city)
+    Camera.objects.filter(pk=camera.pk).update(unit=traffic)
+    reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
+    hit = Hit.objects.get()
+    assert hit.unit_id == station.pk  # routed to the ward's station, not to the owner
+    operator = factories.officer(unit_=traffic, roles=["camera_operator"])
+    elsewhere = factories.officer(unit_=other_station, roles=["camera_operator"])
+
+    seen = client.get("/api/v1/cameras/hits", **bearer(client, operator)).json()
+    assert [h["id"] for h in seen] == [hit.pk]
+    detail = client.get(f"/api/v1/cameras/hits/{hit.pk}", **bearer(client, operator))
+    assert detail.status_code == 200
+    assert client.get("/api/v1/cameras/hits", **bearer(Client(), elsewhere)).json() == []

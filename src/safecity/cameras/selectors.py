@@ -5,7 +5,7 @@
   subtree, of the units above it and of city-wide units (a station works the command centre's
   stolen-vehicle list), up to their clearance.
 - Hits: ``cameras.view_hits``, for hits routed to their subtree (the camera ward's station; the
-  city command sees all), up to their clearance.
+  city command sees all) or raised by cameras their subtree owns, up to their clearance.
 - Vehicle trace and "who was near": ``cameras.trace_vehicles`` and a stated purpose, audited
   (``lookups`` below).
 """
@@ -205,7 +205,15 @@ def hits_visible(user: Any) -> QuerySet[Hit]:
     require_capability(user, HITS)
     return Hit.objects.select_related(
         "camera", "entry", "entry__watchlist", "read", "decided_by"
-    ).filter(_scope(user), classification__lte=user.clearance)
+    ).filter(_hit_scope(user), classification__lte=user.clearance)
+
+
+def _hit_scope(user: Any) -> Q:
+    """Hits routed to the officer's subtree, and those of cameras their subtree owns (a traffic
+    department's operators watch their own cameras whichever ward they stand in)."""
+    if sees_all(user):
+        return Q()
+    return _scope(user) | _scope(user, "camera__unit")
 
 
 def access_hit(user: Any, hit_id: Any) -> Hit:
