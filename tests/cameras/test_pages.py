@@ -313,6 +313,29 @@ def test_an_officer_who_only_sees_hits_reads_watchlists_but_cannot_change_them(
 # --- Vehicle trace and who was near ----------------------------------------------------------
 
 
+def test_the_purpose_page_goes_back_only_to_a_camera_page_of_this_site(
+    client: Client, quan: User
+) -> None:
+    """GIVEN Quân states a purpose
+    WHEN the page he should go back to is another site, or outside the cameras' pages
+    THEN he lands on the trace page instead; the purpose holds for the session either way, and
+    the page that asks for it offers it again as a recent purpose."""
+    _logged_in(client, quan)
+    elsewhere = client.post(
+        "/ops/cameras/purpose/", {"purpose": PURPOSE, "next": "https://evil.example/ops/cameras/"}
+    )
+    assert elsewhere["Location"] == "/ops/cameras/trace/"
+    records = client.post("/ops/cameras/purpose/", {"purpose": "Tuần tra", "next": "/ops/records/"})
+    assert records["Location"] == "/ops/cameras/trace/"
+    assert client.session[PURPOSE_KEY] == "Tuần tra"
+
+    page = _page(client.get("/ops/cameras/purpose/"))
+    assert 'data-testid="current-purpose">Tuần tra<' in page
+    recent = re.search(r'class="recent-purposes".*?</ul>', page, re.S)
+    assert recent and PURPOSE in recent.group(0)
+    assert 'action="/ops/cameras/purpose/"' in page
+
+
 def test_the_trace_asks_for_a_purpose_first_then_draws_the_sightings_and_is_audited(
     client: Client, quan: User, camera: Camera, other_camera: Camera
 ) -> None:

@@ -19,7 +19,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -31,8 +30,7 @@ from safecity.cameras.forms import NearForm, TraceForm, local_text
 from safecity.cameras.matching import read_plate
 from safecity.cameras.models import PlateRead
 from safecity.core import audit
-from safecity.records.forms import PurposeForm
-from safecity.records.views import PURPOSE_KEY, RECENT_KEY, RECENT_MAX, session_purpose
+from safecity.records.views import purpose_page, session_purpose
 
 TRACE_LIMIT = 1000
 TRACE_HOURS = 24
@@ -42,43 +40,18 @@ def _purpose_url(back: str) -> str:
     return f"{reverse('cameras:purpose')}?{urlencode({'next': back})}"
 
 
-def _safe_next(request: HttpRequest, target: str) -> str:
-    home = reverse("cameras:home")
-    if (
-        target.startswith(home)
-        and not target.startswith(reverse("cameras:purpose"))
-        and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return target
-    return reverse("cameras:trace")
-
-
 @officer_required
 @never_cache
 @require_http_methods(["GET", "POST"])
 def purpose(request: HttpRequest) -> HttpResponse:
     """State (or change) the purpose of this working session's look-ups, then go back."""
     selectors.require_tracer(request.user)
-    current = session_purpose(request)
-    if request.method == "POST":
-        form = PurposeForm(request.POST)
-        if form.is_valid():
-            text = form.cleaned_data["purpose"]
-            before = [current, *request.session.get(RECENT_KEY, [])]
-            recent = list(dict.fromkeys(p for p in before if p and p != text))
-            request.session[PURPOSE_KEY] = text
-            request.session[RECENT_KEY] = [text, *recent][:RECENT_MAX]
-            return redirect(_safe_next(request, form.cleaned_data.get("next") or ""))
-    else:
-        form = PurposeForm(initial={"purpose": current, "next": request.GET.get("next", "")})
-    recent = [p for p in request.session.get(RECENT_KEY, []) if p != current]
-    return render(
+    return purpose_page(
         request,
-        "cameras/purpose.html",
-        {"form": form, "current": current, "recent": recent, "next": form["next"].value() or ""},
-        status=422 if form.is_bound else 200,  # a valid form has redirected already
+        page=reverse("cameras:purpose"),
+        area=reverse("cameras:home"),
+        fallback=reverse("cameras:trace"),
+        template="cameras/purpose.html",
     )
 
 

@@ -187,23 +187,26 @@ def records_page(*capabilities: str, purpose: bool = True) -> Callable[[View], V
     return decorate
 
 
-def _safe_next(request: HttpRequest, target: str) -> str:
-    home = reverse("records:search")
+def _safe_next(request: HttpRequest, target: str, *, area: str, page: str, fallback: str) -> str:
+    """``target`` when it is a page of ``area`` on this site (not the purpose ``page`` itself)."""
     if (
-        target.startswith(home)
-        and not target.startswith(reverse("records:purpose"))
+        target.startswith(area)
+        and not target.startswith(page)
         and url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         )
     ):
         return target
-    return home
+    return fallback
 
 
-@records_page(*READERS, selectors.MANAGE, purpose=False)
-@require_http_methods(["GET", "POST"])
-def purpose(request: HttpRequest) -> HttpResponse:
-    """State (or change) the purpose of this working session's look-ups."""
+def purpose_page(
+    request: HttpRequest, *, page: str, area: str, fallback: str, template: str
+) -> HttpResponse:
+    """State (or change) the purpose of this working session's look-ups, then go back to the
+    page of ``area`` that asked (else ``fallback``). One purpose serves the session: the records
+    pages and the cameras' trace pages both read it (``session_purpose``); each area has its own
+    page (at ``page``) so that it is reached with that area's own capabilities."""
     current = session_purpose(request)
     if request.method == "POST":
         form = PurposeForm(request.POST)
@@ -213,20 +216,36 @@ def purpose(request: HttpRequest) -> HttpResponse:
             recent = list(dict.fromkeys(p for p in before if p and p != text))
             request.session[PURPOSE_KEY] = text
             request.session[RECENT_KEY] = [text, *recent][:RECENT_MAX]
-            return redirect(_safe_next(request, form.cleaned_data.get("next") or ""))
+            target = form.cleaned_data.get("next") or ""
+            return redirect(_safe_next(request, target, area=area, page=page, fallback=fallback))
     else:
         form = PurposeForm(initial={"purpose": current, "next": request.GET.get("next", "")})
     recent = [p for p in request.session.get(RECENT_KEY, []) if p != current]
     return render(
         request,
-        "records/purpose.html",
+        template,
         {
             "form": form,
             "current": current,
             "recent": recent,
             "next": form["next"].value() or "",
+            "action": page,
         },
         status=422 if form.is_bound else 200,  # a valid form has redirected already
+    )
+
+
+@records_page(*READERS, selectors.MANAGE, purpose=False)
+@require_http_methods(["GET", "POST"])
+def purpose(request: HttpRequest) -> HttpResponse:
+    """State (or change) the purpose of this working session's look-ups."""
+    search = reverse("records:search")
+    return purpose_page(
+        request,
+        page=reverse("records:purpose"),
+        area=search,
+        fallback=search,
+        template="records/purpose.html",
     )
 
 
