@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from safecity.accounts.models import User
-from safecity.cameras.models import Camera, Hit, WatchlistEntry
+from safecity.cameras import services
+from safecity.cameras.models import Camera, Hit, Watchlist, WatchlistEntry
 from safecity.cameras.services import reads_ingest
 from safecity.core.models import AuditEntry
 from safecity.incidents.models import Incident, IncidentEvent
@@ -169,4 +170,29 @@ def test_the_unit_that_owns_the_camera_sees_its_hits_too(
     assert [h["id"] for h in seen] == [hit.pk]
     detail = client.get(f"/api/v1/cameras/hits/{hit.pk}", **bearer(client, operator))
     assert detail.status_code == 200
+    assert client.get("/api/v1/cameras/hits", **bearer(Client(), elsewhere)).json() == []
+
+
+def test_the_unit_that_keeps_a_watchlist_sees_the_hits_on_it(
+    client: Client, camera: Camera, quan: User, city: Any, other_station: Any
+) -> None:
+    """GIVEN the criminal police keep a wanted-vehicles list, and a camera in another unit's
+    area reads a plate on it
+    THEN the criminal police's investigator sees the hit; a station with no part in it does not."""
+    criminal = factories.unit(name="Phòng Cảnh sát hình sự", parent=city)
+    investigator = factories.officer(unit_=criminal, roles=["investigator"])
+    wanted = services.watchlist_create(
+        name="Xe liên quan vụ án", kind=Watchlist.Kind.WANTED, actor=investigator
+    )
+    assert wanted.unit_id == criminal.pk
+    services.entry_add(
+        watchlist=wanted, plate="51F-123.45", reason="Vụ cướp VA-2025/0042", actor=investigator
+    )
+    reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
+    hit = Hit.objects.get()
+    assert hit.unit_id != criminal.pk and hit.camera.unit_id != criminal.pk
+    elsewhere = factories.officer(unit_=other_station, roles=["camera_operator"])
+
+    seen = client.get("/api/v1/cameras/hits", **bearer(client, investigator)).json()
+    assert [h["id"] for h in seen] == [hit.pk]
     assert client.get("/api/v1/cameras/hits", **bearer(Client(), elsewhere)).json() == []

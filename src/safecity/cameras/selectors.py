@@ -5,7 +5,8 @@
   subtree, of the units above it and of city-wide units (a station works the command centre's
   stolen-vehicle list), up to their clearance.
 - Hits: ``cameras.view_hits``, for hits routed to their subtree (the camera ward's station; the
-  city command sees all) or raised by cameras their subtree owns, up to their clearance.
+  city command sees all), raised by cameras their subtree owns or on watchlists it keeps, up
+  to their clearance.
 - Vehicle trace and "who was near": ``cameras.trace_vehicles`` and a stated purpose, audited
   (``lookups`` below).
 """
@@ -209,11 +210,12 @@ def hits_visible(user: Any) -> QuerySet[Hit]:
 
 
 def _hit_scope(user: Any) -> Q:
-    """Hits routed to the officer's subtree, and those of cameras their subtree owns (a traffic
-    department's operators watch their own cameras whichever ward they stand in)."""
+    """Hits routed to the officer's subtree, those of cameras their subtree owns (a traffic
+    department's operators watch their own cameras whichever ward they stand in) and those on
+    watchlists their subtree keeps (the criminal police see where their wanted vehicles pass)."""
     if sees_all(user):
         return Q()
-    return _scope(user) | _scope(user, "camera__unit")
+    return _scope(user) | _scope(user, "camera__unit") | _scope(user, "entry__watchlist__unit")
 
 
 def access_hit(user: Any, hit_id: Any) -> Hit:
