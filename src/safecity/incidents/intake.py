@@ -7,8 +7,8 @@ another is being stored wait in a queue, and whoever stores next takes the whole
 to ``SAFECITY_INTAKE_BATCH``) into ONE transaction: one duplicate search per category over
 the batch's area, one insert per table, one lock of the audit head, and the reports'
 idempotency answers in that same transaction. Each sender is answered when the batch
-commits. No thread of its own: the first sender to find no batch being stored stores one,
-then hands the queue to the next waiting sender.
+commits. No thread of its own (``core.groupcommit``): the first sender to find no batch being
+stored stores one, then hands the queue to the next waiting sender.
 
 Nothing is lost or doubled by grouping: a batch that fails for any reason is rolled back as a
 whole and each of its reports is then stored on its own, the ordinary way
@@ -23,10 +23,9 @@ earlier report of the same batch opened, as it would have one committed just bef
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +36,7 @@ from django.utils import timezone
 from safecity.accounts.models import Unit
 from safecity.core import audit, idempotency
 from safecity.core.audit import client_context
+from safecity.core.groupcommit import GroupCommit
 from safecity.incidents import services
 from safecity.incidents.models import Incident, IncidentEvent, Report
 
@@ -55,49 +55,12 @@ class _Pending:
     fingerprint: str
     client_ip: str
     answer: Answer
-    done: threading.Event = field(default_factory=threading.Event)
     result: dict[str, Any] | None = None
-    lead: bool = False  # it is this sender's turn to store the next batch
 
 
-class _Queue:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: deque[_Pending] = deque()
-        self._storing = False
-
-    def submit(self, item: _Pending) -> None:
-        """Queue ``item`` and return once it is stored or sent back to be stored alone."""
-        with self._lock:
-            self._waiting.append(item)
-            lead = not self._storing
-            self._storing = True
-        if not lead:
-            item.done.wait()
-            if not item.lead:
-                return
-        self._store_next()
-        item.done.wait()  # stored in the batch just committed
-
-    def _store_next(self) -> None:
-        with self._lock:
-            size = min(len(self._waiting), max(1, settings.SAFECITY_INTAKE_BATCH))
-            batch = [self._waiting.popleft() for _ in range(size)]
-        try:
-            _store(batch)
-        finally:
-            for item in batch:
-                item.done.set()
-            with self._lock:
-                if self._waiting:
-                    following = self._waiting[0]
-                    following.lead = True
-                    following.done.set()
-                else:
-                    self._storing = False
-
-
-_queue = _Queue()
+_queue: GroupCommit[_Pending] = GroupCommit(
+    lambda batch: _store(batch), limit=lambda: settings.SAFECITY_INTAKE_BATCH
+)
 
 
 def report_submit_once(
