@@ -83,19 +83,6 @@ def _map_options(**layers: bool) -> dict[str, Any]:
     return {"layers": wanted | layers, "live": False, "collapsed": True}
 
 
-def may_open_map(user: Any) -> bool:
-    """Whether the map's layers serve this officer (``map.selectors.access_map``: the command
-    room and patrols). Camera operators and investigators are not among them: their pages draw
-    the listed cameras themselves (``cameras.js``)."""
-    from safecity.map.selectors import access_map
-
-    try:
-        access_map(user)
-    except Forbidden:
-        return False
-    return True
-
-
 def camera_point(camera: Camera) -> dict[str, Any]:
     return {
         "code": camera.code,
@@ -125,7 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
         cameras = cameras.filter(status=status)
     page = Paginator(cameras.order_by("code"), CAMERAS_PER_PAGE).get_page(request.GET.get("page"))
     query = urlencode({"status": status}) if status else ""
-    drawn = may_open_map(user)
+    drawn = response.may_open_map(user)
     return render(
         request,
         "cameras/home.html",
@@ -180,7 +167,7 @@ def camera(request: HttpRequest, camera_id: int) -> HttpResponse:
             "hits": hits,
             "may_trace": has_capability(user, selectors.TRACE),
             "map_options": _map_options(cameras=True) | {"center": [cam.lat, cam.lon], "zoom": 16}
-            if may_open_map(user)
+            if response.may_open_map(user)
             else None,
             "map_data": {"cameras": [camera_point(cam)], "center": [cam.lat, cam.lon], "zoom": 16},
         },

@@ -15,3 +15,9 @@ class MapConfig(AppConfig):
         from safecity.map.layers import layers_discover
 
         layers_discover()
+
+        # The cameras' pages embed the map only for officers the map serves.
+        from safecity.cameras.response import map_access_install
+        from safecity.map.selectors import may_open_map
+
+        map_access_install(may_open_map)

@@ -53,6 +53,16 @@ def access_map(user: Any) -> User:
     return officer
 
 
+def may_open_map(user: Any) -> bool:
+    """Whether ``access_map`` lets this officer in (other apps' pages embed the map only
+    then; camera operators and investigators are not among them)."""
+    try:
+        access_map(user)
+    except Forbidden:
+        return False
+    return True
+
+
 def access_stats(user: Any) -> User:
     """The officer, if they may read response-time statistics (of their scope only)."""
     officer = require_officer(user)
