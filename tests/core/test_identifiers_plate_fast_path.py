@@ -63,3 +63,42 @@ def test_the_likeliest_reading_is_the_first_of_all_readings() -> None:
     for text in _samples():
         readings = plate_readings(text)
         assert plate_parse(text) == (readings[0] if readings else None), text
+
+
+def _fit_char_by_char(key: str, pattern: str) -> tuple[str, int] | None:
+    """The grammar's rule for one template, one character at a time (the reference)."""
+    from safecity.core.identifiers import _AS_DIGIT, _AS_LETTER
+
+    out, substitutions = [], 0
+    for ch, slot in zip(key, pattern, strict=True):
+        if slot == "D" and ch.isdigit() or slot == "A" and ch in SERIES_LETTERS:
+            out.append(ch)
+        elif slot == "D" and ch in _AS_DIGIT:
+            out.append(_AS_DIGIT[ch])
+            substitutions += 1
+        elif slot == "A" and ch in _AS_LETTER:
+            out.append(_AS_LETTER[ch])
+            substitutions += 1
+        elif slot == "T" and ch == "T":
+            out.append(ch)
+        else:
+            return None
+    return "".join(out), substitutions
+
+
+def test_fitting_a_template_slice_by_slice_agrees_with_the_rule_character_by_character() -> None:
+    from safecity.core.identifiers import _TEMPLATES, _fit
+
+    rng = random.Random(11)
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    fitted = 0
+    for _ in range(20_000):
+        pattern, _shape = rng.choice(_TEMPLATES)
+        # Half the keys are plates with look-alikes mixed in, half anything of that length.
+        key = "".join(
+            rng.choice("0ODQ8B1IL5S2Z6GT" if rng.random() < 0.5 else alphabet) for _ in pattern
+        )
+        expected = _fit_char_by_char(key, pattern)
+        assert _fit(key, pattern) == expected, (key, pattern)
+        fitted += expected is not None
+    assert fitted > 1000  # the keys that fit were exercised, not only refusals

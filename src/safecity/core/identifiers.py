@@ -242,32 +242,41 @@ for _pattern, _shape in _TEMPLATES:
     )
 
 
+# For each template: a pattern that a key fits when every character is of its slot's class
+# or a look-alike of it, and the slices of the key to read as digits or as series letters.
+_TO_DIGIT = str.maketrans(_AS_DIGIT)
+_TO_LETTER = str.maketrans(_AS_LETTER)
+_LOOSE_CLASS = {
+    "D": "[0-9" + "".join(sorted(_AS_DIGIT)) + "]",
+    "A": "[" + "".join(sorted(SERIES_LETTERS | set(_AS_LETTER))) + "]",
+    "T": "T",
+}
+_TABLE = {"D": _TO_DIGIT, "A": _TO_LETTER, "T": None}
+
+
+def _runs(pattern: str) -> tuple[tuple[int, int, dict[int, str] | None], ...]:
+    runs: list[tuple[int, int, dict[int, str] | None]] = []
+    start = 0
+    for end in range(1, len(pattern) + 1):
+        if end == len(pattern) or pattern[end] != pattern[start]:
+            runs.append((start, end, _TABLE[pattern[start]]))
+            start = end
+    return tuple(runs)
+
+
+_LOOSE = {
+    pattern: (re.compile("".join(_LOOSE_CLASS[slot] for slot in pattern)), _runs(pattern))
+    for pattern, _shape in _TEMPLATES
+}
+
+
 def _fit(key: str, pattern: str) -> tuple[str, int] | None:
     """``key`` read through ``pattern``, and how many characters were look-alikes."""
-    out = []
-    substitutions = 0
-    for ch, slot in zip(key, pattern, strict=True):
-        if slot == "D":
-            if ch.isdigit():
-                out.append(ch)
-            elif ch in _AS_DIGIT:
-                out.append(_AS_DIGIT[ch])
-                substitutions += 1
-            else:
-                return None
-        elif slot == "A":
-            if ch in SERIES_LETTERS:
-                out.append(ch)
-            elif ch in _AS_LETTER:
-                out.append(_AS_LETTER[ch])
-                substitutions += 1
-            else:
-                return None
-        elif ch == "T":  # slot "T"
-            out.append(ch)
-        else:
-            return None
-    return "".join(out), substitutions
+    loose, runs = _LOOSE[pattern]
+    if loose.fullmatch(key) is None:
+        return None
+    fitted = "".join(key[a:b].translate(table) if table else key[a:b] for a, b, table in runs)
+    return fitted, sum(1 for x, y in zip(key, fitted, strict=True) if x != y)
 
 
 def _grouped(number: str) -> str:
