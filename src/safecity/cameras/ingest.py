@@ -41,6 +41,7 @@ from safecity.accounts.models import DeviceKey, Unit, path_ids
 from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
 from safecity.cameras.models import Camera, Hit, PlateRead
 from safecity.core import live
+from safecity.core.groupcommit import GroupCommit
 
 MAX_READS = 1000
 _UNSEEN: Any = object()
@@ -792,6 +793,8 @@ def reads_ingest(
         _store([batch])  # inside the caller's transaction: it commits (or not) with it
     else:
         _group.submit(batch)
+        if batch.error is not None:
+            raise batch.error
     result.accepted = accepted
     result.hits.sort(key=lambda h: h["read_index"])
     return result
@@ -809,9 +812,7 @@ class _Batch:
     source: str
     now: datetime
     result: IngestResult
-    done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
-    lead: bool = False  # it is this sender's turn to store the next group
 
 
 def _store(batches: list[_Batch]) -> None:
@@ -828,71 +829,31 @@ def _store(batches: list[_Batch]) -> None:
         _touch({k: v for b in batches for k, v in b.cameras.items()}, batches[-1].now)
 
 
-class _Group:
-    """Batches posted while another is being stored wait, and whoever stores next takes all
-    that wait (up to ``GROUP_READS`` reads) into ONE transaction. On SQLite a commit's cost is
-    mostly the index pages it writes, which grows far slower than the rows: four cameras'
-    batches committed together cost little more than one. No thread of its own: the first
-    sender to find nothing being stored stores, then hands over to the next waiting sender
-    (as ``incidents.intake`` does for reports). A group that fails is retried batch by batch,
-    each failing alone."""
+# Batches posted while another is being stored wait, and whoever stores next takes all that
+# wait (up to GROUP_READS reads) into ONE transaction (``core.groupcommit``). On SQLite a
+# commit's cost is mostly the index pages it writes, which grows far slower than the rows:
+# four cameras' batches committed together cost little more than one.
+GROUP_READS = 20_000
 
-    GROUP_READS = 20_000
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: list[_Batch] = []
-        self._storing = False
-
-    def submit(self, batch: _Batch) -> None:
-        with self._lock:
-            self._waiting.append(batch)
-            lead = not self._storing
-            self._storing = True
-        if not lead:
-            batch.done.wait()
-            if not batch.lead:
-                if batch.error is not None:
-                    raise batch.error
-                return
-        self._store_next()
-        batch.done.wait()
-        if batch.error is not None:
-            raise batch.error
-
-    def _store_next(self) -> None:
-        with self._lock:
-            group: list[_Batch] = []
-            size = 0
-            while self._waiting and (not group or size < self.GROUP_READS):
-                item = self._waiting.pop(0)
-                item.lead = False
-                group.append(item)
-                size += len(item.rows) + len(item.hit_reads)
-        try:
+def _store_group(group: list[_Batch]) -> None:
+    """Store ``group`` in one transaction; if that fails, each batch on its own, so that one
+    bad batch fails alone (its sender gets the error)."""
+    try:
+        _store(group)
+    except Exception:
+        if len(group) == 1:
+            raise
+        for item in group:
+            item.result.hits.clear()
             try:
-                _store(group)
-            except Exception:
-                if len(group) == 1:
-                    raise
-                for item in group:  # each on its own: one bad batch fails alone
-                    item.result.hits.clear()
-                    try:
-                        _store([item])
-                    except Exception as exc:
-                        item.error = exc
-        except Exception as exc:
-            group[0].error = exc
-        finally:
-            for item in group:
-                item.done.set()
-            with self._lock:
-                if self._waiting:
-                    following = self._waiting[0]
-                    following.lead = True
-                    following.done.set()
-                else:
-                    self._storing = False
+                _store([item])
+            except Exception as exc:  # noqa: BLE001 - raised in that batch's sender
+                item.error = exc
 
 
-_group = _Group()
+_group: GroupCommit[_Batch] = GroupCommit(
+    _store_group,
+    limit=lambda: GROUP_READS,
+    weight=lambda batch: len(batch.rows) + len(batch.hit_reads),
+)
