@@ -149,6 +149,7 @@ def test_the_unit_that_owns_the_camera_sees_its_hits_too(
     city: Any,
     station: Any,
     other_station: Any,
+    published: Published,
 ) -> None:
     """GIVEN a camera owned by the traffic police department, standing in a ward whose station
     gets its hits
@@ -163,6 +164,10 @@ def test_the_unit_that_owns_the_camera_sees_its_hits_too(
     reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
     hit = Hit.objects.get()
     assert hit.unit_id == station.pk  # routed to the ward's station, not to the owner
+    [(_payload, told)] = published.named("camera.hit")
+    assert {station.pk, traffic.pk} <= set(told["unit_path"])
+    assert other_station.pk not in told["unit_path"]
+    assert len(told["unit_path"]) == len(set(told["unit_path"]))  # each unit told once
     operator = factories.officer(unit_=traffic, roles=["camera_operator"])
     elsewhere = factories.officer(unit_=other_station, roles=["camera_operator"])
 
@@ -174,7 +179,12 @@ def test_the_unit_that_owns_the_camera_sees_its_hits_too(
 
 
 def test_the_unit_that_keeps_a_watchlist_sees_the_hits_on_it(
-    client: Client, camera: Camera, quan: User, city: Any, other_station: Any
+    client: Client,
+    camera: Camera,
+    quan: User,
+    city: Any,
+    other_station: Any,
+    published: Published,
 ) -> None:
     """GIVEN the criminal police keep a wanted-vehicles list, and a camera in another unit's
     area reads a plate on it
@@ -191,6 +201,9 @@ def test_the_unit_that_keeps_a_watchlist_sees_the_hits_on_it(
     reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
     hit = Hit.objects.get()
     assert hit.unit_id != criminal.pk and hit.camera.unit_id != criminal.pk
+    [(_payload, told)] = published.named("camera.hit")
+    assert criminal.pk in told["unit_path"]
+    assert other_station.pk not in told["unit_path"]
     elsewhere = factories.officer(unit_=other_station, roles=["camera_operator"])
 
     seen = client.get("/api/v1/cameras/hits", **bearer(client, investigator)).json()

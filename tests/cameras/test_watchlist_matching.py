@@ -205,7 +205,11 @@ def test_a_hit_goes_live_to_the_station_of_the_camera_and_up_its_tree(
     reads_ingest(reads=[read(camera, "51F-123.45", vehicle_type="car", color="đen")], trusted=True)
 
     [(payload, routing)] = published.named("camera.hit")
-    assert routing["unit_path"] == camera.unit.ancestor_ids
+    # The camera's station and its tree, and the unit keeping the list (the command centre).
+    assert routing["unit_path"][: len(camera.unit.ancestor_ids)] == camera.unit.ancestor_ids
+    assert set(routing["unit_path"]) == set(camera.unit.ancestor_ids) | set(
+        listed.watchlist.unit.ancestor_ids
+    )
     assert routing["capability"] == "cameras.view_hits"
     assert payload["entry"]["reason"] == "Trình báo mất xe ngày 01/07"
     assert payload["camera"]["code"] == camera.code

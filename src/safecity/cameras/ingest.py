@@ -72,6 +72,7 @@ class CameraInfo:
     lat: float
     lon: float
     unit_id: int
+    unit_path: list[int]  # the owning unit and its ancestors
     device_key_id: int | None
     # Where its hits go: the station of the camera's ward, else the camera's own unit.
     hit_unit_id: int
@@ -124,6 +125,7 @@ class CameraCache:
                 lat=lat,
                 lon=lon,
                 unit_id=unit_id,
+                unit_path=path_ids(unit_path),
                 device_key_id=key_id,
                 hit_unit_id=hit_unit_id,
                 hit_unit_path=path_ids(hit_path),
@@ -618,10 +620,19 @@ def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResu
                     color=read.color,
                     direction=read.direction,
                 ),
-                unit_path=read.camera.hit_unit_path,
+                unit_path=_hit_audience(read.camera, match),
                 classification=match.entry.classification,
                 capability=HIT_CAPABILITY,
             )
+
+
+def _hit_audience(camera: CameraInfo, match: Match) -> list[int]:
+    """The units a hit is told to live, each once: the station of the camera's ward, the
+    camera's owner and the unit keeping the list, with their ancestors (as
+    ``selectors.hits_visible`` lets them see it)."""
+    return list(
+        dict.fromkeys([*camera.hit_unit_path, *camera.unit_path, *match.entry.watchlist_unit_path])
+    )
 
 
 # --- The service --------------------------------------------------------------------------------

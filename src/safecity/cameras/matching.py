@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from safecity.accounts.models import path_ids
 from safecity.core.identifiers import LOOKALIKE_CLASSES, plate_key, plate_parse
 
 SCORE_EXACT = 1.0
@@ -138,6 +139,7 @@ class Entry:
         "watchlist_id",
         "watchlist_kind",
         "watchlist_name",
+        "watchlist_unit_path",
     )
 
     def __init__(self, row: dict[str, Any]) -> None:
@@ -155,6 +157,8 @@ class Entry:
         self.watchlist_id: int = row["watchlist_id"]
         self.watchlist_name: str = row["watchlist__name"]
         self.watchlist_kind: str = row["watchlist__kind"]
+        # The keeping unit and its ancestors: its hits reach them live.
+        self.watchlist_unit_path: list[int] = _unit_path(row["watchlist__unit__path"])
 
     def live_at(self, moment: datetime) -> bool:
         return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
@@ -174,8 +178,18 @@ _ENTRY_FIELDS = (
     "watchlist_id",
     "watchlist__name",
     "watchlist__kind",
+    "watchlist__unit__path",
     "version",
 )
+_UNIT_PATHS: dict[str, list[int]] = {}
+
+
+def _unit_path(path: str) -> list[int]:
+    """One list per unit path, shared by the entries of that unit's lists."""
+    found = _UNIT_PATHS.get(path)
+    if found is None:
+        found = _UNIT_PATHS[path] = path_ids(path)
+    return found
 
 
 @dataclass(slots=True)
