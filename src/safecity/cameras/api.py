@@ -409,47 +409,22 @@ def incident_nearby_reads(
     user = selectors.require_tracer(_caller(request))
     incident = response.access_incident_to_see(user, incident_id)
     purpose = require_purpose(query.purpose)
-    cameras = selectors.cameras_near(incident.lat, incident.lon, query.radius_m)
-    reads = selectors.reads_near(cameras, moment=incident.opened_at, minutes=query.minutes)
-    groups: dict[str, list[PlateRead]] = {}
-    for read in reads:
-        groups.setdefault(read.plate_key or f"?{read.raw_text}", []).append(read)
-    keys = {k for k in groups if not k.startswith("?")}
-    listed = selectors.listed_plates(user, keys, at=incident.opened_at)
-    records = selectors.records_vehicles(user, keys)
-    plates = [
-        {
-            "plate": rows[0].display or rows[0].raw_text,
-            "plate_key": key if not key.startswith("?") else "",
-            "unreadable": rows[0].unreadable,
-            "first_ts": rows[0].ts,
-            "last_ts": rows[-1].ts,
-            "reads": [selectors.sighting_row(r) for r in rows],
-            "watchlist": listed.get(key, []),
-            "record_vehicle_ids": records.get(key, []),
-        }
-        for key, rows in groups.items()
-    ]
-    plates.sort(key=lambda p: (not p["watchlist"], not p["record_vehicle_ids"], p["first_ts"]))
-    with transaction.atomic():
-        audit.record(
-            "incident.nearby_reads",
-            actor=user,
-            object_type="incident",
-            object_id=incident.pk,
-            purpose=purpose,
-            detail={
-                "radius_m": query.radius_m,
-                "minutes": query.minutes,
-                "cameras": len(cameras),
-                "plates": len(plates),
-                "flagged": [p["plate_key"] for p in plates if p["watchlist"]],
-            },
-        )
+    cameras, plates = selectors.nearby_plates(
+        user, incident, radius_m=query.radius_m, minutes=query.minutes
+    )
+    selectors.nearby_audit(
+        user=user,
+        incident=incident,
+        purpose=purpose,
+        radius_m=query.radius_m,
+        minutes=query.minutes,
+        cameras=cameras,
+        plates=plates,
+    )
     return {
         "incident_id": incident.pk,
         "radius_m": query.radius_m,
         "minutes": query.minutes,
-        "cameras": len(cameras),
+        "cameras": cameras,
         "plates": plates,
     }

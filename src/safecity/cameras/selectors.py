@@ -389,3 +389,73 @@ def records_vehicles(user: Any, keys: set[str]) -> dict[str, list[int]]:
     for pk, key in vehicles_visible(user).filter(plate_key__in=keys).values_list("pk", "plate_key"):
         out.setdefault(key, []).append(pk)
     return out
+
+
+def nearby_plates(
+    user: Any, incident: Any, *, radius_m: int, minutes: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """Who was near an incident: plates read within ``radius_m`` of it and ``minutes`` either
+    side of its opening, grouped by plate, flagged ones (watchlist entries, vehicle records the
+    officer may read) first, then by first sighting. Returns (cameras looked at, plates).
+    The caller checks ``require_tracer``, sight of the incident and the purpose, and audits
+    the look with ``nearby_audit``."""
+    cameras = cameras_near(incident.lat, incident.lon, radius_m)
+    reads = reads_near(cameras, moment=incident.opened_at, minutes=minutes)
+    groups: dict[str, list[PlateRead]] = {}
+    for read in reads:
+        groups.setdefault(read.plate_key or f"?{read.raw_text}", []).append(read)
+    keys = {k for k in groups if not k.startswith("?")}
+    listed = listed_plates(user, keys, at=incident.opened_at)
+    records = records_vehicles(user, keys)
+    plates = [
+        {
+            "plate": rows[0].display or rows[0].raw_text,
+            "plate_key": "" if key.startswith("?") else key,
+            "unreadable": rows[0].unreadable,
+            "first_ts": rows[0].ts,
+            "last_ts": rows[-1].ts,
+            "reads": [sighting_row(r) for r in rows],
+            "cameras": sorted({r.camera.name for r in rows}),
+            "watchlist": listed.get(key, []),
+            "record_vehicle_ids": records.get(key, []),
+        }
+        for key, rows in groups.items()
+    ]
+    plates.sort(key=lambda p: (not p["watchlist"], not p["record_vehicle_ids"], p["first_ts"]))
+    return len(cameras), plates
+
+
+def nearby_audit(
+    *,
+    user: Any,
+    incident: Any,
+    purpose: str,
+    radius_m: int,
+    minutes: int,
+    cameras: int,
+    plates: list[dict[str, Any]],
+    page: bool = False,
+) -> None:
+    """The audit entry of a "who was near" look, with its purpose and what it returned."""
+    from django.db import transaction
+
+    from safecity.core import audit
+
+    detail: dict[str, Any] = {
+        "radius_m": radius_m,
+        "minutes": minutes,
+        "cameras": cameras,
+        "plates": len(plates),
+        "flagged": [p["plate_key"] for p in plates if p["watchlist"]],
+    }
+    if page:
+        detail["page"] = True
+    with transaction.atomic():
+        audit.record(
+            "incident.nearby_reads",
+            actor=user,
+            object_type="incident",
+            object_id=incident.pk,
+            purpose=purpose,
+            detail=detail,
+        )

@@ -139,44 +139,23 @@ def trace(request: HttpRequest) -> HttpResponse:
     return render(request, "cameras/trace.html", context)
 
 
+def _record_pages(ids: list[int]) -> list[str]:
+    return [reverse("records:vehicle", args=[pk]) for pk in ids]
+
+
 def _record_links(user: Any, keys: set[str]) -> dict[str, list[str]]:
     """The records pages of the vehicles with these plates, for officers who read records."""
-    return {
-        key: [reverse("records:vehicle", args=[pk]) for pk in ids]
-        for key, ids in selectors.records_vehicles(user, keys).items()
-    }
+    return {key: _record_pages(ids) for key, ids in selectors.records_vehicles(user, keys).items()}
 
 
 def nearby_plates(
     user: Any, incident: Any, *, radius_m: int, minutes: int
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Plates read within ``radius_m`` of the incident and ``minutes`` either side of its
-    opening, grouped by plate, flagged (watchlist entries, vehicle records) first, then by
-    first sighting. Returns (cameras looked at, plates)."""
-    cameras = selectors.cameras_near(incident.lat, incident.lon, radius_m)
-    reads = selectors.reads_near(cameras, moment=incident.opened_at, minutes=minutes)
-    groups: dict[str, list[PlateRead]] = {}
-    for read in reads:
-        groups.setdefault(read.plate_key or f"?{read.raw_text}", []).append(read)
-    keys = {k for k in groups if not k.startswith("?")}
-    listed = selectors.listed_plates(user, keys, at=incident.opened_at)
-    records = _record_links(user, keys)
-    plates = [
-        {
-            "plate": rows[0].display or rows[0].raw_text,
-            "plate_key": "" if key.startswith("?") else key,
-            "unreadable": rows[0].unreadable,
-            "first_ts": rows[0].ts,
-            "last_ts": rows[-1].ts,
-            "reads": [selectors.sighting_row(r) for r in rows],
-            "cameras": sorted({r.camera.name for r in rows}),
-            "watchlist": listed.get(key, []),
-            "records": records.get(key, []),
-        }
-        for key, rows in groups.items()
-    ]
-    plates.sort(key=lambda p: (not p["watchlist"], not p["records"], p["first_ts"]))
-    return len(cameras), plates
+    """``selectors.nearby_plates``, each plate with links to its vehicle records' pages."""
+    cameras, plates = selectors.nearby_plates(user, incident, radius_m=radius_m, minutes=minutes)
+    for plate in plates:
+        plate["records"] = _record_pages(plate["record_vehicle_ids"])
+    return cameras, plates
 
 
 @officer_required
@@ -203,22 +182,16 @@ def near(request: HttpRequest, incident_id: int) -> HttpResponse:
         radius_m = data.get("radius_m") or NearForm.base_fields["radius_m"].initial
         minutes = data.get("minutes") or NearForm.base_fields["minutes"].initial
         cameras, plates = nearby_plates(user, incident, radius_m=radius_m, minutes=minutes)
-        with transaction.atomic():
-            audit.record(
-                "incident.nearby_reads",
-                actor=user,
-                object_type="incident",
-                object_id=incident.pk,
-                purpose=purpose_text,
-                detail={
-                    "radius_m": radius_m,
-                    "minutes": minutes,
-                    "cameras": cameras,
-                    "plates": len(plates),
-                    "flagged": [p["plate_key"] for p in plates if p["watchlist"]],
-                    "page": True,
-                },
-            )
+        selectors.nearby_audit(
+            user=user,
+            incident=incident,
+            purpose=purpose_text,
+            radius_m=radius_m,
+            minutes=minutes,
+            cameras=cameras,
+            plates=plates,
+            page=True,
+        )
         window = timedelta(minutes=minutes)
         trace_window = {
             "from": local_text(incident.opened_at - window),
