@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from safecity.accounts.models import DeviceKey, Unit, User
 from safecity.cameras import matching, services
-from safecity.cameras.ingest import camera_cache
+from safecity.cameras.camera_cache import camera_cache
 from safecity.cameras.models import Camera, Watchlist, WatchlistEntry
 from safecity.core import live
 from tests import factories

@@ -140,7 +140,7 @@ def test_a_shared_key_set_on_several_cameras_posts_for_each_of_them(
 ) -> None:
     nvr, raw = device_key_create(name="NVR", kind=DeviceKey.Kind.CAMERA, unit=station)
     Camera.objects.filter(pk__in=[camera.pk, other_camera.pk]).update(device_key=nvr)
-    from safecity.cameras.ingest import camera_cache
+    from safecity.cameras.camera_cache import camera_cache
 
     camera_cache.forget()
 

@@ -95,7 +95,7 @@ def test_a_camera_heard_from_within_the_silence_stays_online(
 def test_a_camera_back_online_can_alert_again_later(camera: Camera, published: Published) -> None:
     reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)
     camera_offline_sweep(now=timezone.now() + timedelta(minutes=11))
-    from safecity.cameras.ingest import camera_cache
+    from safecity.cameras.camera_cache import camera_cache
 
     camera_cache.forget()  # another process would not know
     reads_ingest(reads=[read(camera, "51F-123.45")], trusted=True)

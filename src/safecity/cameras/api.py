@@ -25,7 +25,8 @@ from ninja.throttling import AuthRateThrottle
 from safecity.accounts.auth import DeviceAuth
 from safecity.accounts.models import DeviceKey
 from safecity.cameras import response, selectors, services
-from safecity.cameras.ingest import MAX_READS, camera_cache, device_speaks_for
+from safecity.cameras.camera_cache import camera_cache, device_speaks_for
+from safecity.cameras.ingest import MAX_READS
 from safecity.cameras.matching import read_plate
 from safecity.cameras.models import PlateRead
 from safecity.cameras.schemas import (

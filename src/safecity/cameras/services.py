@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.models import Clearance, DeviceKey, Unit, User
-from safecity.cameras.ingest import IngestResult, camera_cache, reads_ingest
+from safecity.cameras.camera_cache import camera_cache, device_speaks_for
+from safecity.cameras.ingest import IngestResult, reads_ingest
 from safecity.cameras.matching import index_changed
 from safecity.cameras.models import (
     Camera,
@@ -139,7 +140,6 @@ def camera_key_issue(*, camera: Camera, actor: Any = None, days: int | None = No
 def heartbeat(*, device: DeviceKey, cameras: list[str] | None = None) -> list[str]:
     """A camera (or a box serving several) says it is alive. ``cameras``: the codes it speaks
     for (all of the key's cameras when not given). Returns the codes marked seen."""
-    from safecity.cameras.ingest import device_speaks_for
 
     now = timezone.now()
     if cameras:
@@ -194,9 +194,8 @@ def camera_offline_sweep(*, now: datetime | None = None) -> list[Camera]:
             )
             if not changed:
                 continue
-            from safecity.cameras.ingest import camera_cache as cache
 
-            info = cache.get(camera.code)
+            info = camera_cache.get(camera.code)
             path = info.hit_unit_path if info else camera.unit.ancestor_ids
             live.publish(
                 "camera.offline",
