@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ import pytest
 from django.test import Client
 
 from safecity.accounts.models import Unit, User
+from safecity.core import live
 from tests import factories
 
 
@@ -81,3 +83,26 @@ def bearer(client: Client, user: User) -> dict[str, str]:
 
     _token, raw = token_create(user=user)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@dataclass
+class Published:
+    """Live events as the services queued them: (event, payload, routing keywords)."""
+
+    events: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    def named(self, event: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        return [(payload, kw) for name, payload, kw in self.events if name == event]
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> Published:
+    """Every live event the services queue (what, to whom), recorded instead of sent. (The
+    alerts tests have a fixture of this name of their own: a published alert.)"""
+    record = Published()
+
+    def fake(event: str, payload: dict[str, Any], **kwargs: Any) -> None:
+        record.events.append((event, payload, kwargs))
+
+    monkeypatch.setattr(live, "publish", fake)
+    return record

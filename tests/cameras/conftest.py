@@ -10,7 +10,6 @@ are recorded by ``published`` (the consoles' delivery is tested in tests/core).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from safecity.accounts.models import DeviceKey, Unit, User
 from safecity.cameras import matching, services
 from safecity.cameras.camera_cache import camera_cache
 from safecity.cameras.models import Camera, Watchlist, WatchlistEntry
-from safecity.core import live
 from tests import factories
 
 CENTRE = (10.7725, 106.6980)
@@ -63,26 +61,6 @@ def _wards_loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[Non
 @pytest.fixture
 def wards(_wards_loaded: None, db: None) -> None:
     """Modules that need places (an incident opened at a camera) ask for this."""
-
-
-@dataclass
-class Published:
-    events: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-
-    def named(self, event: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        return [(payload, kw) for name, payload, kw in self.events if name == event]
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> Published:
-    """Every live event the services queue (what, to whom), recorded instead of sent."""
-    record = Published()
-
-    def fake(event: str, payload: dict[str, Any], **kwargs: Any) -> None:
-        record.events.append((event, payload, kwargs))
-
-    monkeypatch.setattr(live, "publish", fake)
-    return record
 
 
 @pytest.fixture

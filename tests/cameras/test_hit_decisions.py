@@ -16,8 +16,8 @@ from safecity.core.models import AuditEntry
 from safecity.incidents.models import Incident, IncidentEvent
 from safecity.incidents.services import ReportInput, report_submit
 from tests import factories
-from tests.cameras.conftest import Published, read
-from tests.conftest import bearer
+from tests.cameras.conftest import read
+from tests.conftest import Published, bearer
 
 pytestmark = pytest.mark.usefixtures("wards")
 

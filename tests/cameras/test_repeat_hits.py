@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from safecity.cameras.models import Camera, Hit, WatchlistEntry
 from safecity.cameras.services import reads_ingest
-from tests.cameras.conftest import Published, read
+from tests.cameras.conftest import read
+from tests.conftest import Published
 
 
 def test_a_repeat_within_the_window_is_kept_but_not_alerted(

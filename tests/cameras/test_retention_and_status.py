@@ -12,7 +12,8 @@ from django.utils import timezone
 from safecity.cameras.models import Camera, Hit, PlateRead, WatchlistEntry
 from safecity.cameras.services import camera_offline_sweep, reads_ingest, reads_purge
 from safecity.core.models import AuditEntry
-from tests.cameras.conftest import Published, read
+from tests.cameras.conftest import read
+from tests.conftest import Published
 
 
 def test_the_purge_deletes_old_reads_but_keeps_those_behind_hits(

@@ -21,7 +21,8 @@ from safecity.cameras.models import (
     WatchlistVersion,
 )
 from safecity.cameras.services import reads_ingest
-from tests.cameras.conftest import Published, read
+from tests.cameras.conftest import read
+from tests.conftest import Published
 
 
 def _hits(result: Any) -> list[tuple[str, str, str]]:

@@ -9,7 +9,6 @@ Most modules need no map: with no ward boundaries loaded, no fix is refused for 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +16,6 @@ import pytest
 from django.utils import timezone
 
 from safecity.accounts.models import Unit, User
-from safecity.core import live
 from safecity.dispatch import positions, services
 from safecity.dispatch.models import PatrolUnit, UnitStatus
 from safecity.dispatch.routing import router
@@ -47,26 +45,6 @@ def _fresh_caches() -> Iterator[None]:
     yield
     router.cache_clear()
     positions.province_bounds_reset()
-
-
-@dataclass
-class Published:
-    events: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
-
-    def named(self, event: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        return [(payload, kw) for name, payload, kw in self.events if name == event]
-
-
-@pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> Published:
-    """Every live event the services queue (what, to whom), recorded instead of sent."""
-    record = Published()
-
-    def fake(event: str, payload: dict[str, Any], **kwargs: Any) -> None:
-        record.events.append((event, payload, kwargs))
-
-    monkeypatch.setattr(live, "publish", fake)
-    return record
 
 
 def patrol_unit(

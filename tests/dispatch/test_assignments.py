@@ -23,9 +23,8 @@ from safecity.dispatch.services import (
 )
 from safecity.incidents.models import Incident, IncidentEvent
 from safecity.incidents.services import incident_close, incident_merge
-from tests.conftest import bearer
+from tests.conftest import Published, bearer
 from tests.dispatch.conftest import (
-    Published,
     fresh_incident,
     fresh_unit,
     incident_of,

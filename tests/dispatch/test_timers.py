@@ -19,8 +19,8 @@ from safecity.dispatch.selectors import running_timers, thresholds
 from safecity.dispatch.services import assign_units, assignment_release, unit_set_status
 from safecity.dispatch.timers import check_timers
 from safecity.incidents.models import Incident
-from tests.conftest import bearer
-from tests.dispatch.conftest import Published, incident_of
+from tests.conftest import Published, bearer
+from tests.dispatch.conftest import incident_of
 
 pytestmark = pytest.mark.django_db
 
