@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import Client
 
 from safecity.accounts.models import Unit, User
@@ -114,6 +115,28 @@ def test_editing_an_entry_is_audited_with_before_and_after(
     assert (response.json()["priority"], response.json()["allow_one_edit"]) == ("critical", True)
     audit = AuditEntry.objects.get(action="watchlist.entry_edit")
     assert audit.detail["before"] == {"priority": "normal", "allow_one_edit": False}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"allow_one_edit": None}, {"reason": None}, {"priority": None}, {"reason": "  "}],
+)
+def test_an_edit_with_a_null_or_empty_value_is_refused_and_changes_nothing(
+    client: Client, quan: User, stolen: Watchlist, listed: WatchlistEntry, body: dict[str, Any]
+) -> None:
+    response = client.patch(
+        f"/api/v1/watchlists/{stolen.pk}/entries/{listed.pk}",
+        body,
+        content_type="application/json",
+        **bearer(client, quan),
+    )
+
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["fields"].keys() == body.keys()
+    listed.refresh_from_db()
+    assert (listed.allow_one_edit, listed.priority) == (False, "normal")
+    assert listed.reason == "Trình báo mất xe ngày 01/07"
+    assert not AuditEntry.objects.filter(action="watchlist.entry_edit").exists()
 
 
 def test_a_station_sees_the_city_s_lists_but_not_another_station_s(

@@ -539,6 +539,8 @@ def entry_edit(*, entry: WatchlistEntry, actor: Any, **changes: Any) -> Watchlis
         errors["priority"] = [
             _("Choose one of: %(c)s.") % {"c": ", ".join(WatchlistEntry.Priority.values)}
         ]
+    if "allow_one_edit" in changes and not isinstance(changes["allow_one_edit"], bool):
+        errors["allow_one_edit"] = [_("Say yes or no.")]
     if changes.get("valid_until") is not None and changes["valid_until"] <= timezone.now():
         errors["valid_until"] = [_("The end must be later than now.")]
     if errors:
