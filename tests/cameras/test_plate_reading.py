@@ -57,3 +57,92 @@ def test_the_look_alike_key_and_one_edit_distance() -> None:
     assert within_one_edit("51F1234", "51F12345")
     assert not within_one_edit("51F12345", "51F12364")  # a swap is two edits
     assert not within_one_edit("51F12345", "51F123")
+
+
+def test_resolving_a_look_alike_never_leaves_its_class() -> None:
+    # The matcher finds exact matches through the look-alike key: that holds only because the
+    # grammar's corrections map each character within its look-alike class.
+    from safecity.core.identifiers import _AS_DIGIT, _AS_LETTER
+
+    for table in (_AS_DIGIT, _AS_LETTER):
+        for sent, read_as in table.items():
+            assert fold(sent) == fold(read_as), (sent, read_as)
+
+
+def _reference_matches(
+    entries: list[tuple[int, str, bool]], text: str
+) -> dict[int, tuple[str, float]]:
+    """Every entry compared with the read one by one: the rule the index must agree with."""
+    plate = read_plate(text)
+    found: dict[int, tuple[str, float]] = {}
+    if not plate.raw_key:
+        return found
+    for entry_id, key, one_edit in entries:
+        if key in {plate.key, plate.raw_key}:
+            found[entry_id] = ("exact", 1.0)
+        elif fold(key) == plate.alike:
+            found[entry_id] = ("lookalike", 0.9)
+        elif one_edit and len(plate.alike) > 3 and within_one_edit(plate.alike, fold(key)):
+            found[entry_id] = ("one_edit", 0.7)
+    return found
+
+
+def test_the_index_finds_what_comparing_every_entry_finds() -> None:
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from safecity.cameras.matching import Entry, WatchlistIndex
+
+    rng = random.Random(2)
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    keys = {
+        f"5{rng.randint(0, 9)}{rng.choice('BDFGLSZ')}{rng.randint(0, 99999):05d}"
+        for _ in range(400)
+    }
+    entries = [(i, key, rng.random() < 0.3) for i, key in enumerate(sorted(keys), 1)]
+    index = WatchlistIndex()
+    for entry_id, key, one_edit in entries:
+        index._put(
+            Entry(
+                {
+                    "id": entry_id,
+                    "plate_key": key,
+                    "display": key,
+                    "reason": "",
+                    "priority": "normal",
+                    "valid_from": week_ago,
+                    "valid_until": None,
+                    "allow_one_edit": one_edit,
+                    "unit_id": 1,
+                    "classification": 0,
+                    "watchlist_id": 1,
+                    "watchlist__name": "list",
+                    "watchlist__kind": "stolen",
+                    "watchlist__unit__path": "/1/",
+                }
+            )
+        )
+    swaps = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G", "B": "8", "S": "5"}
+    tried = hits = 0
+    for entry_id, key, _one_edit in entries:
+        for _ in range(6):
+            chars = list(key)
+            i = rng.randrange(len(chars))
+            roll = rng.random()
+            if roll < 0.3 and chars[i] in swaps:
+                chars[i] = rng.choice(swaps[chars[i]])
+            elif roll < 0.5:
+                chars[i] = rng.choice("0123456789")
+            elif roll < 0.6:
+                del chars[i]
+            elif roll < 0.7:
+                chars.insert(i, rng.choice("0123456789"))
+            text = "".join(chars)
+            got = {
+                m.entry.id: (m.match, m.score)
+                for m in index.match(read_plate(text), None, [], datetime.now(UTC))
+            }
+            assert got == _reference_matches(entries, text), (text, key, entry_id)
+            tried += 1
+            hits += bool(got)
+    assert hits > tried // 3  # matches were exercised, not only misses

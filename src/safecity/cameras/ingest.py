@@ -261,9 +261,10 @@ class _Db:
 
     def moment(self, value: datetime) -> Any:
         # Django's SQLite backend stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (str of a
-        # naive datetime): the same text, without its per-value conversions.
+        # naive datetime): the same text, without its per-value conversions. An aware time in
+        # UTC prints that followed by "+00:00" (the read loop slices it off itself).
         if self.sqlite:
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+            return value.astimezone(UTC).isoformat(" ")[:-6]
         return value
 
     def json(self, value: Any) -> Any:
@@ -285,7 +286,7 @@ def _read_row(
 ) -> tuple[Any, ...]:
     return (
         camera_id,
-        ts.replace(tzinfo=None).isoformat(" ") if db.sqlite else ts,
+        db.moment(ts),
         raw,
         plate.key,
         plate.display,
@@ -445,7 +446,7 @@ def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResu
             read.camera.id,
             entry.key,
             match.plate,
-            read.ts.replace(tzinfo=None).isoformat(" ") if db.sqlite else read.ts,
+            db.moment(read.ts),
             read.camera.hit_unit_id,
             entry.classification,
             match.match,
@@ -668,7 +669,7 @@ def reads_ingest(
         rows.append(
             (
                 camera.id,
-                ts.replace(tzinfo=None).isoformat(" ") if sqlite else ts,  # type: ignore[union-attr]
+                ts.isoformat(" ")[:-6] if sqlite else ts,  # type: ignore[union-attr] # see _Db
                 raw_text,
                 plate[0],
                 plate[3],

@@ -9,9 +9,10 @@ Every read (and each of its candidate readings) is compared with every active wa
 - ``one_edit``: for entries that allow it, one further character substituted, missing or extra,
   on top of any look-alike differences.
 
-A process keeps the entries in three dictionaries — by key, by look-alike key, and a deletion
-neighbourhood (each one-edit entry's look-alike key with each character deleted, and whole) —
-so a read costs a handful of dictionary probes whatever the watchlists' size. The index checks
+A process keeps the entries in two dictionaries — by look-alike key (which finds the exact
+matches too: resolving look-alikes never leaves a class), and a deletion neighbourhood (each
+one-edit entry's look-alike key with each character deleted, and whole) — so a read costs a
+handful of dictionary probes whatever the watchlists' size. The index checks
 ``WatchlistVersion`` at most once a second and then reads only the entries changed since
 (``WatchlistEntry.version``); writes in this process refresh it at once.
 """
@@ -30,7 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from safecity.accounts.models import path_ids
-from safecity.core.identifiers import LOOKALIKE_CLASSES, plate_key, plate_parse
+from safecity.core.identifiers import LOOKALIKE_CLASSES, plate_key, plate_parse_key
 
 SCORE_EXACT = 1.0
 SCORE_LOOKALIKE = 0.9
@@ -71,7 +72,7 @@ def read_plate(text: str) -> ReadPlate:
     raw = plate_key(text) if text else ""
     if not raw:
         return _EMPTY
-    best = plate_parse(raw)
+    best = plate_parse_key(raw)
     if best is not None:
         plate = ReadPlate(
             best.key,
@@ -221,7 +222,6 @@ def _drop(table: dict[str, list[Entry]], key: str, entry_id: int) -> None:
 
 class WatchlistIndex:
     def __init__(self) -> None:
-        self.exact: dict[str, list[Entry]] = {}
         self.alike: dict[str, list[Entry]] = {}
         self.near: dict[str, list[Entry]] = {}
         self.entries: dict[int, Entry] = {}
@@ -237,7 +237,6 @@ class WatchlistIndex:
 
     def _put(self, entry: Entry) -> None:
         self.entries[entry.id] = entry
-        _add(self.exact, entry.key, entry)
         _add(self.alike, entry.alike, entry)
         if entry.allow_one_edit:
             _add(self.near, entry.alike, entry)
@@ -248,7 +247,6 @@ class WatchlistIndex:
         old = self.entries.pop(entry_id, None)
         if old is None:
             return
-        _drop(self.exact, old.key, entry_id)
         _drop(self.alike, old.alike, entry_id)
         if old.allow_one_edit:
             _drop(self.near, old.alike, entry_id)
@@ -293,8 +291,7 @@ class WatchlistIndex:
         fresh = WatchlistIndex()
         for row in self._rows(None):
             fresh._put(Entry(row))
-        self.exact, self.alike, self.near, self.entries = (
-            fresh.exact,
+        self.alike, self.near, self.entries = (
             fresh.alike,
             fresh.near,
             fresh.entries,
@@ -317,29 +314,34 @@ class WatchlistIndex:
     # Matching.
 
     def _probe(self, plate: ReadPlate, weight: float, found: dict[int, Match]) -> None:
-        for key in (plate.key, plate.raw_key) if plate.key != plate.raw_key else (plate.key,):
-            for entry in self.exact.get(key, ()):
-                score = SCORE_EXACT * weight
+        # An entry equal to the read's key (or its text) has its look-alike key too (look-alike
+        # resolution stays within a class), so one probe by look-alike key finds both kinds;
+        # most reads find nothing there, and in the one-edit neighbourhood (probed in C with
+        # ``isdisjoint`` before any entry is looked at).
+        alike = plate.alike
+        bucket = self.alike.get(alike)
+        if bucket is not None:
+            for entry in bucket:
+                if entry.key == plate.key or entry.key == plate.raw_key:
+                    match, score = "exact", SCORE_EXACT * weight
+                else:
+                    match, score = "lookalike", SCORE_LOOKALIKE * weight
                 best = found.get(entry.id)
                 if best is None or best.score < score:
-                    found[entry.id] = Match(entry, "exact", score, plate.display)
-        for entry in self.alike.get(plate.alike, ()):
-            score = SCORE_LOOKALIKE * weight
-            best = found.get(entry.id)
-            if best is None or best.score < score:
-                found[entry.id] = Match(entry, "lookalike", score, plate.display)
-        if self.near and len(plate.alike) > 3:
-            alike = plate.alike
-            near = self.near
-            for variant in (alike, *deletions(alike)):
-                bucket = near.get(variant)
-                if not bucket:
+                    found[entry.id] = Match(entry, match, score, plate.display)
+        near = self.near
+        if not near or len(alike) <= 3:
+            return
+        variants = deletions(alike)
+        variants.append(alike)
+        if near.keys().isdisjoint(variants):
+            return
+        score = SCORE_ONE_EDIT * weight
+        for variant in variants:
+            for entry in near.get(variant, ()):
+                if entry.id in found or not within_one_edit(alike, entry.alike):
                     continue
-                for entry in bucket:
-                    if entry.id in found or not within_one_edit(alike, entry.alike):
-                        continue
-                    score = SCORE_ONE_EDIT * weight
-                    found[entry.id] = Match(entry, "one_edit", score, plate.display)
+                found[entry.id] = Match(entry, "one_edit", score, plate.display)
 
     def match(
         self,

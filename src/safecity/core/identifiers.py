@@ -49,6 +49,7 @@ __all__ = [
     "phone_e164",
     "plate_key",
     "plate_parse",
+    "plate_parse_key",
     "plate_readings",
     "plates_look_alike",
 ]
@@ -276,7 +277,24 @@ def _fit(key: str, pattern: str) -> tuple[str, int] | None:
     if loose.fullmatch(key) is None:
         return None
     fitted = "".join(key[a:b].translate(table) if table else key[a:b] for a, b, table in runs)
-    return fitted, sum(1 for x, y in zip(key, fitted, strict=True) if x != y)
+    return fitted, sum(map(str.__ne__, key, fitted))
+
+
+# Per key length, the templates of that length in order of preference: (order, pattern, shape).
+_TEMPLATES_BY_LENGTH: dict[int, list[tuple[int, str, str]]] = {}
+for _order, (_pattern, _shape) in enumerate(_TEMPLATES):
+    _TEMPLATES_BY_LENGTH.setdefault(len(_pattern), []).append((_order, _pattern, _shape))
+
+
+def _fits(key: str) -> list[tuple[int, int, str, str]]:
+    """Each template ``key`` fits, as (substitutions, order, fitted key, shape), best first."""
+    fits = []
+    for order, pattern, shape in _TEMPLATES_BY_LENGTH.get(len(key), ()):
+        fitted = _fit(key, pattern)
+        if fitted is not None:
+            fits.append((fitted[1], order, fitted[0], shape))
+    fits.sort()
+    return fits
 
 
 def _grouped(number: str) -> str:
@@ -288,29 +306,31 @@ def _shown(series: str) -> str:
     return _SHOWN_WITH_D_STROKE.get(series[:2], series[:2]) + series[2:]
 
 
+_CAR, _SPECIAL, _MOTORBIKE = PlateKind.CAR, PlateKind.SPECIAL, PlateKind.MOTORBIKE
+
+
 def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
+    # Positional arguments and the grouping inlined: a camera feed builds one per read.
     if shape == "temporary":
-        locality, number = int(key[1:3]), key[3:]
+        number = key[3:]
+        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
         return Plate(
-            key=key,
-            display=f"T{key[1:3]}-{_grouped(number)}",
-            kind=PlateKind.TEMPORARY,
-            locality=locality,
-            series="T",
-            number=number,
-            substitutions=substitutions,
-        )
+            key, f"T{key[1:3]}-{grouped}", PlateKind.TEMPORARY, int(key[1:3]), "T", number,
+            substitutions,
+        )  # fmt: skip
     locality = int(key[:2])
     if locality < 10:
         return None  # locality codes run from 10 upward (*unconfirmed* upper bound: 99)
     if shape == "car":
         series, number = key[2], key[3:]
-        kind = PlateKind.SPECIAL if series == "R" else PlateKind.CAR
-        display = f"{key[:2]}{series}-{_grouped(number)}"
+        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
+        kind = _SPECIAL if series == "R" else _CAR
+        display = f"{key[:3]}-{grouped}"
     elif shape == "bike":
         series, number = key[2:4], key[4:]
-        kind = PlateKind.MOTORBIKE
-        display = f"{key[:2]}-{series} {_grouped(number)}"
+        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
+        kind = _MOTORBIKE
+        display = f"{key[:2]}-{series} {grouped}"
     elif shape == "two":
         series, number = key[2:4], key[4:]
         if series in DIPLOMATIC_SERIES:
@@ -319,56 +339,48 @@ def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
             kind = PlateKind.DIPLOMATIC
             display = f"{key[:2]}-{series}-{number[:3]}-{number[3:]}"
         elif series in SPECIAL_SERIES:
-            kind = PlateKind.SPECIAL
+            kind = _SPECIAL
             display = f"{key[:2]}{_shown(series)}-{_grouped(number)}"
         else:
             kind = PlateKind.UNDER_50CC
             display = f"{key[:2]}-{series} {_grouped(number)}"
     else:  # "two_digit"
         series, number = key[2:5], key[5:]
-        kind = PlateKind.SPECIAL if series[:2] in SPECIAL_SERIES else PlateKind.MOTORBIKE
+        kind = _SPECIAL if series[:2] in SPECIAL_SERIES else _MOTORBIKE
         display = f"{key[:2]}-{_shown(series)} {_grouped(number)}"
-    return Plate(
-        key=key,
-        display=display,
-        kind=kind,
-        locality=locality,
-        series=series,
-        number=number,
-        substitutions=substitutions,
-    )
+    return Plate(key, display, kind, locality, series, number, substitutions)
 
 
 def plate_readings(text: str) -> list[Plate]:
     """Every reading of ``text`` that fits the plate grammar, the likeliest first (fewest
     look-alike substitutions, then the more common shape). A camera's watchlist matcher can
     try them all; the records search takes the first."""
-    key = plate_key(text)
     found: dict[str, Plate] = {}
-    ranked: list[tuple[int, int, Plate]] = []
-    for order, (pattern, shape) in enumerate(_TEMPLATES):
-        if len(pattern) != len(key):
-            continue
-        fitted = _fit(key, pattern)
-        if fitted is None:
-            continue
-        plate = _reading(fitted[0], shape, fitted[1])
-        if plate is None or plate.key in found:
-            continue
-        found[plate.key] = plate
-        ranked.append((plate.substitutions, order, plate))
-    return [plate for _subs, _order, plate in sorted(ranked, key=lambda r: (r[0], r[1]))]
+    for substitutions, _order, fitted, shape in _fits(plate_key(text)):
+        if fitted not in found:
+            plate = _reading(fitted, shape, substitutions)
+            if plate is not None:
+                found[fitted] = plate
+    return list(found.values())
 
 
 def plate_parse(text: str) -> Plate | None:
     """The likeliest reading of a plate typed or read in any spelling ("51f 12345",
     "51F-123.45", "5IF12345"), or ``None`` when nothing fits the grammar."""
-    key = plate_key(text)
+    return plate_parse_key(plate_key(text))
+
+
+def plate_parse_key(key: str) -> Plate | None:
+    """``plate_parse`` of a compact key (``plate_key``'s result), for callers that have it."""
     # A reading with no substitution ranks first, templates in order (as in ``plate_readings``).
     for exact, shape in _BY_LENGTH.get(len(key), ()):
         if exact.fullmatch(key):
             plate = _reading(key, shape, 0)
             if plate is not None:
                 return plate
-    readings = plate_readings(key)
-    return readings[0] if readings else None
+    # Otherwise the best fit, read only until one gives a plate.
+    for substitutions, _order, fitted, shape in _fits(key):
+        plate = _reading(fitted, shape, substitutions)
+        if plate is not None:
+            return plate
+    return None
