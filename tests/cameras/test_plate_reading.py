@@ -142,7 +142,14 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
                 m.entry.id: (m.match, m.score)
                 for m in index.match(read_plate(text), None, [], datetime.now(UTC))
             }
-            assert got == _reference_matches(entries, text), (text, key, entry_id)
+            expected = _reference_matches(entries, text)
+            assert got == expected, (text, key, entry_id)
+            # The same text offered as a camera's second reading, at half confidence.
+            as_candidate = {
+                m.entry.id: (m.match, m.score)
+                for m in index.match(read_plate("?"), None, [(text, 0.5)], datetime.now(UTC))
+            }
+            assert as_candidate == {k: (how, score / 2) for k, (how, score) in expected.items()}
             tried += 1
             hits += bool(got)
     assert hits > tried // 3  # matches were exercised, not only misses

@@ -22,6 +22,7 @@ drown in them); decisions on hits are.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -268,6 +269,8 @@ class _Db:
         return value
 
     def json(self, value: Any) -> Any:
+        if self.sqlite:  # what JSONField gives SQLite (json.dumps), without its dispatch
+            return json.dumps(value)
         return self.candidates_field.get_db_prep_value(value, connection)
 
 
@@ -647,7 +650,7 @@ def reads_ingest(
         plate = read_plate(raw_text)
         matches = None
         if matching:
-            readings = [(read_plate(c["plate"]), c["confidence"]) for c in candidates]
+            readings = [(c["plate"], c["confidence"]) for c in candidates] if candidates else ()
             matches = index.match(plate, confidence, readings, now)
         if matches:
             hit_reads.append(

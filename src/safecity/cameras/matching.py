@@ -343,21 +343,36 @@ class WatchlistIndex:
                     continue
                 found[entry.id] = Match(entry, "one_edit", score, plate.display)
 
+    def _may_match(self, alike: str) -> bool:
+        """Whether anything is listed under this look-alike key or within one edit of it."""
+        if alike in self.alike:
+            return True
+        near = self.near
+        if not near or len(alike) <= 3:
+            return False
+        variants = deletions(alike)
+        variants.append(alike)
+        return not near.keys().isdisjoint(variants)
+
     def match(
         self,
         plate: ReadPlate,
         confidence: float | None,
-        candidates: list[tuple[ReadPlate, float | None]],
+        candidates: Iterable[tuple[str, float | None]],
         moment: datetime,
     ) -> list[Match]:
-        """The entries a read matches, best score per entry, among those valid at ``moment``
-        (when the read is matched: a late batch hits the entries listed now)."""
+        """The entries a read (and its candidate readings: text and confidence) matches, best
+        score per entry, among those valid at ``moment`` (when the read is matched: a late
+        batch hits the entries listed now). A candidate is parsed only when its look-alike key
+        could match something: most never do, and they are not stored parsed."""
         found: dict[int, Match] = {}
         if plate.raw_key:
             self._probe(plate, 1.0 if confidence is None else confidence, found)
-        for other, other_confidence in candidates:
-            if other.raw_key:
-                self._probe(other, 1.0 if other_confidence is None else other_confidence, found)
+        for text, other_confidence in candidates:
+            key = plate_key(text) if text else ""
+            if key and self._may_match(key.translate(_FOLD)):
+                weight = 1.0 if other_confidence is None else other_confidence
+                self._probe(read_plate(text), weight, found)
         if not found:
             return []
         return [
