@@ -95,9 +95,12 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
 
     rng = random.Random(2)
     week_ago = datetime.now(UTC) - timedelta(days=7)
+    # Keys of every length a plate has (7 to 10), so entries one edit apart differ in length.
     keys = {
-        f"5{rng.randint(0, 9)}{rng.choice('BDFGLSZ')}{rng.randint(0, 99999):05d}"
-        for _ in range(400)
+        f"5{rng.randint(0, 9)}{rng.choice('BDFGLSZ')}"
+        + rng.choice(["", "1", "D1"])
+        + f"{rng.randint(0, 99999):05d}"[rng.randint(0, 1) :]
+        for _ in range(600)
     }
     entries = [(i, key, rng.random() < 0.3) for i, key in enumerate(sorted(keys), 1)]
     index = WatchlistIndex()
