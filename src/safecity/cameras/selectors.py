@@ -78,16 +78,17 @@ def camera_row(camera: Camera) -> dict[str, Any]:
     }
 
 
+def camera_reads(camera_id: int, *, limit: int) -> QuerySet[PlateRead]:
+    """A camera's newest reads (index (camera, ts))."""
+    return PlateRead.objects.filter(camera_id=camera_id).order_by("-ts", "-id")[:limit]
+
+
 def latest_reads(camera_ids: list[int], *, per_camera: int = 5) -> dict[int, list[dict[str, Any]]]:
     """The newest reads of each camera (one indexed query per camera: (camera, ts))."""
     out: dict[int, list[dict[str, Any]]] = {}
     for camera_id in camera_ids:
-        rows = (
-            PlateRead.objects.filter(camera_id=camera_id)
-            .order_by("-ts")
-            .values("id", "ts", "display", "raw_text", "unreadable", "vehicle_type", "color")[
-                :per_camera
-            ]
+        rows = camera_reads(camera_id, limit=per_camera).values(
+            "id", "ts", "display", "raw_text", "unreadable", "vehicle_type", "color"
         )
         out[camera_id] = [
             {

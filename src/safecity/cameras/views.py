@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,7 +38,7 @@ from safecity.cameras.forms import (
     apply_service_errors,
 )
 from safecity.cameras.matching import read_plate
-from safecity.cameras.models import Camera, Hit, PlateRead, Watchlist, WatchlistEntry
+from safecity.cameras.models import Camera, Hit, Watchlist, WatchlistEntry
 from safecity.core.errors import ApplicationError, Forbidden, NotFound
 
 CAMERAS_PER_PAGE = 100
@@ -136,11 +136,6 @@ def _access_camera(user: Any, camera_id: Any) -> Camera:
     return camera
 
 
-def camera_reads(camera: Camera, *, limit: int = CAMERA_READS) -> QuerySet[PlateRead]:
-    """A camera's newest reads (index (camera, ts))."""
-    return PlateRead.objects.filter(camera=camera).order_by("-ts", "-id")[:limit]
-
-
 @officer_required
 @never_cache
 @require_GET
@@ -163,7 +158,9 @@ def camera(request: HttpRequest, camera_id: int) -> HttpResponse:
         "cameras/camera.html",
         {
             "camera": cam,
-            "reads": list(camera_reads(cam)) if sees_reads else None,
+            "reads": list(selectors.camera_reads(cam.pk, limit=CAMERA_READS))
+            if sees_reads
+            else None,
             "hits": hits,
             "may_trace": has_capability(user, selectors.TRACE),
             "map_options": _map_options(cameras=True) | {"center": [cam.lat, cam.lon], "zoom": 16}
