@@ -106,3 +106,16 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Published:
 
     monkeypatch.setattr(live, "publish", fake)
     return record
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connections_of_async_tests(django_db_setup: None) -> Iterator[None]:
+    """Async tests reach the database through asgiref's threads (``database_sync_to_async``),
+    and each of those threads keeps its own persistent connection. Close them before the
+    test database is dropped: PostgreSQL refuses to drop a database others are connected to."""
+    yield
+    from asgiref.sync import SyncToAsync
+    from django.db import connections
+
+    executor = SyncToAsync.single_thread_executor
+    executor.submit(connections.close_all).result(timeout=10)
