@@ -329,30 +329,25 @@ class WatchlistIndex:
                 best = found.get(entry.id)
                 if best is None or best.score < score:
                     found[entry.id] = Match(entry, match, score, plate.display)
-        near = self.near
-        if not near or len(alike) <= 3:
-            return
-        variants = deletions(alike)
-        variants.append(alike)
-        if near.keys().isdisjoint(variants):
-            return
         score = SCORE_ONE_EDIT * weight
-        for variant in variants:
-            for entry in near.get(variant, ()):
+        for variant in self._near_variants(alike):
+            for entry in self.near.get(variant, ()):
                 if entry.id in found or not within_one_edit(alike, entry.alike):
                     continue
                 found[entry.id] = Match(entry, "one_edit", score, plate.display)
 
-    def _may_match(self, alike: str) -> bool:
-        """Whether anything is listed under this look-alike key or within one edit of it."""
-        if alike in self.alike:
-            return True
-        near = self.near
-        if not near or len(alike) <= 3:
-            return False
+    def _near_variants(self, alike: str) -> list[str]:
+        """The deletion neighbourhood of ``alike`` (each character deleted, and whole) when a
+        one-edit entry is filed under any of it; empty when none is."""
+        if not self.near or len(alike) <= 3:
+            return []
         variants = deletions(alike)
         variants.append(alike)
-        return not near.keys().isdisjoint(variants)
+        return [] if self.near.keys().isdisjoint(variants) else variants
+
+    def _may_match(self, alike: str) -> bool:
+        """Whether anything is listed under this look-alike key or within one edit of it."""
+        return alike in self.alike or bool(self._near_variants(alike))
 
     def match(
         self,
