@@ -306,31 +306,25 @@ def _shown(series: str) -> str:
     return _SHOWN_WITH_D_STROKE.get(series[:2], series[:2]) + series[2:]
 
 
-_CAR, _SPECIAL, _MOTORBIKE = PlateKind.CAR, PlateKind.SPECIAL, PlateKind.MOTORBIKE
-
-
 def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
-    # Positional arguments and the grouping inlined: a camera feed builds one per read.
+    # Positional arguments: a camera feed builds one per read.
     if shape == "temporary":
         number = key[3:]
-        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
         return Plate(
-            key, f"T{key[1:3]}-{grouped}", PlateKind.TEMPORARY, int(key[1:3]), "T", number,
-            substitutions,
+            key, f"T{key[1:3]}-{_grouped(number)}", PlateKind.TEMPORARY, int(key[1:3]), "T",
+            number, substitutions,
         )  # fmt: skip
     locality = int(key[:2])
     if locality < 10:
         return None  # locality codes run from 10 upward (*unconfirmed* upper bound: 99)
     if shape == "car":
         series, number = key[2], key[3:]
-        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
-        kind = _SPECIAL if series == "R" else _CAR
-        display = f"{key[:3]}-{grouped}"
+        kind = PlateKind.SPECIAL if series == "R" else PlateKind.CAR
+        display = f"{key[:3]}-{_grouped(number)}"
     elif shape == "bike":
         series, number = key[2:4], key[4:]
-        grouped = f"{number[:3]}.{number[3:]}" if len(number) == 5 else number
-        kind = _MOTORBIKE
-        display = f"{key[:2]}-{series} {grouped}"
+        kind = PlateKind.MOTORBIKE
+        display = f"{key[:2]}-{series} {_grouped(number)}"
     elif shape == "two":
         series, number = key[2:4], key[4:]
         if series in DIPLOMATIC_SERIES:
@@ -339,14 +333,14 @@ def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
             kind = PlateKind.DIPLOMATIC
             display = f"{key[:2]}-{series}-{number[:3]}-{number[3:]}"
         elif series in SPECIAL_SERIES:
-            kind = _SPECIAL
+            kind = PlateKind.SPECIAL
             display = f"{key[:2]}{_shown(series)}-{_grouped(number)}"
         else:
             kind = PlateKind.UNDER_50CC
             display = f"{key[:2]}-{series} {_grouped(number)}"
     else:  # "two_digit"
         series, number = key[2:5], key[5:]
-        kind = _SPECIAL if series[:2] in SPECIAL_SERIES else _MOTORBIKE
+        kind = PlateKind.SPECIAL if series[:2] in SPECIAL_SERIES else PlateKind.MOTORBIKE
         display = f"{key[:2]}-{_shown(series)} {_grouped(number)}"
     return Plate(key, display, kind, locality, series, number, substitutions)
 
