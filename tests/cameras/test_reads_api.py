@@ -101,6 +101,21 @@ def test_a_malformed_body_is_refused_whole(client: Client, camera_key: str, body
     assert "error" in response.json()
 
 
+def test_a_read_that_is_not_an_object_is_refused_alone(
+    client: Client, camera: Camera, camera_key: str
+) -> None:
+    response = _post(client, camera_key, [5, read(camera, "51F-123.45"), "51F-123.45", None])
+
+    assert response.status_code == 200, response.content
+    assert response.json()["accepted"] == 1
+    assert [(r["index"], r["code"]) for r in response.json()["rejected"]] == [
+        (0, "bad_read"),
+        (2, "bad_read"),
+        (3, "bad_read"),
+    ]
+    assert PlateRead.objects.get().plate_key == "51F12345"
+
+
 def test_camera_routes_have_their_own_per_key_limit_not_the_officers_one(
     client: Client, camera: Camera, camera_key: str, settings: Any
 ) -> None:
@@ -163,6 +178,24 @@ def test_a_snapshot_must_be_an_image_within_the_size_cap_from_the_read_s_camera(
     assert not_image.status_code == 415
     assert too_big.status_code == 413
     assert not_theirs.status_code == 404
+    assert not PlateRead.objects.get().image
+
+
+def test_a_malformed_multipart_upload_is_the_client_s_error_and_stores_nothing(
+    client: Client, camera: Camera, camera_key: str
+) -> None:
+    _post(client, camera_key, [read(camera, "51F-123.45")])
+    path = f"/api/v1/cameras/reads/{PlateRead.objects.get().pk}/image"
+    body = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+
+    no_boundary = client.post(path, body, content_type="multipart/form-data", **_auth(camera_key))
+    bad_boundary = client.post(
+        path, body, content_type="multipart/form-data; boundary=\u00e9\u00e9", **_auth(camera_key)
+    )
+
+    for response in (no_boundary, bad_boundary):
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "bad_request"
     assert not PlateRead.objects.get().image
 
 

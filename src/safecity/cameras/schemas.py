@@ -18,12 +18,13 @@ PURPOSE_HELP = (
 
 
 class ReadsIn(Schema):
-    """Up to 1,000 reads. Each is checked on its own (a bad one is rejected with a code, the
-    others are kept), so the items are not validated here: ``{"camera": CODE, "ts": ISO 8601
-    with offset, "plate": TEXT, "confidence": 0..1, "candidates": [{"plate", "confidence"}],
-    "vehicle_type", "color", "direction"}``."""
+    """Up to 1,000 reads. Each is checked on its own (a bad one — even one that is not an
+    object — is rejected with a code, the others are kept), so the items are not validated
+    (nor copied) here: ``{"camera": CODE, "ts": ISO 8601 with offset, "plate": TEXT,
+    "confidence": 0..1, "candidates": [{"plate", "confidence"}], "vehicle_type", "color",
+    "direction"}``."""
 
-    reads: list[dict[str, Any]]
+    reads: list[Any]
 
 
 class RejectedOut(Schema):
