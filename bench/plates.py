@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import random
@@ -575,7 +574,9 @@ def main() -> None:
         setup = prepare(rng)
         print(f"  ready in {time.perf_counter() - t0:.1f} s", flush=True)
         attach_live_loop()
-        gc.freeze()  # as the server does once started: the setup's objects stay out of GC
+        from safecity.core import memory
+
+        memory.settle()  # as the server does once started (gc.freeze, SAFECITY_GC_YOUNG)
         reads = Reads(setup["keys"], setup["codes"], seed=7)
         t0 = time.perf_counter()
         from safecity.cameras.matching import watchlist_index

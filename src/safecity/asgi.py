@@ -5,7 +5,6 @@ loop, the dispatch timers' ticker)."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 from collections.abc import Callable
 
@@ -27,7 +26,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.urls import path  # noqa: E402
 
 from safecity.accounts.consumers import OpsConsumer  # noqa: E402
-from safecity.core import live  # noqa: E402
+from safecity.core import live, memory  # noqa: E402
 from safecity.core.lifespan import Lifespan  # noqa: E402
 
 websocket_urlpatterns = [path("ws/ops/", OpsConsumer.as_asgi())]
@@ -35,8 +34,7 @@ websocket_urlpatterns = [path("ws/ops/", OpsConsumer.as_asgi())]
 
 def _live_outbox() -> None:
     live.attach_loop(asyncio.get_running_loop())
-    # Everything loaded so far lives as long as the process: keep it out of full GC passes.
-    gc.freeze()
+    memory.settle()
 
 
 def _dispatch_timers() -> Callable[[], None] | None:

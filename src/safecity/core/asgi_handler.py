@@ -18,14 +18,13 @@ loop itself never blocks, so WebSocket traffic keeps flowing meanwhile.
 from __future__ import annotations
 
 import asyncio
-import gc
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 
-from safecity.core import live
+from safecity.core import live, memory
 
 
 class PooledASGIHandler(ASGIHandler):
@@ -66,9 +65,7 @@ class PooledASGIHandler(ASGIHandler):
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         if self._free is None:
             live.attach_loop(asyncio.get_running_loop())
-            # Everything loaded so far (Django, the URL map, settings) lives as long as the
-            # process: keep it out of the garbage collector's full passes.
-            gc.freeze()
+            memory.settle()
         pool = self._pool()
         executor = await pool.get()
         try:
