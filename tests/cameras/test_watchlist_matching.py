@@ -97,6 +97,42 @@ def test_one_further_edit_hits_only_entries_that_allow_it(
     ]
 
 
+def test_a_key_s_neighbourhood_is_each_character_deleted_and_the_key_whole() -> None:
+    # The unrolled functions (by length) and the loop (other lengths) must agree, in order.
+    for key in ("", "5", "51F", "51F1", "51F12345", "59X112345", "80NG12345", "ABCDEFGHIJKLMNOP"):
+        assert matching.neighbourhood(key) == (*matching.deletions(key), key)
+    assert matching.neighbourhood("51F12") == ("1F12", "5F12", "5112", "51F2", "51F1", "51F12")
+
+
+def test_one_edit_at_either_end_and_an_extra_character_hit(
+    camera: Camera, stolen: Watchlist, quan: User
+) -> None:
+    services.entry_add(
+        watchlist=stolen,
+        plate="59X1-123.45",
+        reason="Cho phép sai một ký tự",
+        actor=quan,
+        allow_one_edit=True,
+    )
+
+    result = reads_ingest(
+        reads=[
+            read(camera, "69X1-123.45"),  # first character
+            read(camera, "59X1-123.47"),  # last character
+            read(camera, "59X1-123.457"),  # one extra at the end
+            read(camera, "9X1-123.45"),  # first missing
+        ],
+        trusted=True,
+    )
+
+    assert [(h["read_index"], h["match"]) for h in result.hits] == [
+        (0, "one_edit"),
+        (1, "one_edit"),
+        (2, "one_edit"),
+        (3, "one_edit"),
+    ]
+
+
 def test_a_candidate_reading_hits_with_its_own_confidence(
     camera: Camera, listed: WatchlistEntry
 ) -> None:

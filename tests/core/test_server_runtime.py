@@ -211,6 +211,49 @@ async def test_events_published_from_threads_leave_through_the_loop_in_order() -
     assert publishing < 2
 
 
+async def test_a_burst_of_events_from_a_thread_wakes_the_loop_once_and_keeps_its_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    layer = InMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add(live.ALL_GROUP, channel)
+    from channels import layers
+
+    original = layers.channel_layers.backends.get("default")
+    layers.channel_layers.backends["default"] = layer
+    loop = asyncio.get_running_loop()
+    live.attach_loop(loop)
+    wake_ups = []
+    wake = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any) -> Any:
+        if getattr(callback, "__self__", None) is live._outbox:  # not to_thread's own wake-ups
+            wake_ups.append(callback)
+        return wake(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
+    try:
+
+        def one_transaction() -> None:
+            with transaction.atomic():  # 50 events, sent together at its commit
+                for n in range(50):
+                    live.publish("test.event", {"n": n})
+            connections.close_all()
+
+        await asyncio.to_thread(one_transaction)
+        received = [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(50)]
+        await asyncio.to_thread(one_transaction)  # a later burst wakes it again
+        received += [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(50)]
+    finally:
+        live.detach_loop()
+        if original is None:
+            layers.channel_layers.backends.pop("default", None)
+        else:
+            layers.channel_layers.backends["default"] = original
+    assert [m["payload"]["n"] for m in received] == [*range(50), *range(50)]
+    assert len(wake_ups) == 2
+
+
 async def test_channel_layer_fan_out_survives_a_full_console_queue(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,8 +49,48 @@ async def _group_send_each(layer: Any, groups: list[str], message: dict[str, Any
 # Under the server, events leave through one queue drained by one task on the event loop: the
 # request thread that committed does not wait for the fan-out, and events keep their order.
 # Elsewhere (management commands, tests, the worker) ``_send`` waits for the sends instead.
+Outgoing = tuple[list[str], dict[str, Any]]
+
+
+class _Outbox:
+    """The queue on the loop, and the events threads have handed over since it last woke.
+
+    Waking the loop from another thread (``call_soon_threadsafe``) writes to its wake-up
+    socket; a batch of plate reads with 300 hits woke it 300 times (3.5 % of ingestion). A
+    thread now adds its event to ``pending`` and wakes the loop only when no wake-up is
+    already on its way: one per burst, the order kept."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queue: asyncio.Queue[Outgoing] = asyncio.Queue()
+        self.pending: list[Outgoing] = []
+        self.lock = threading.Lock()
+        self.waking = False
+
+    def hand_over(self, item: Outgoing) -> None:
+        """From any thread but the loop's."""
+        with self.lock:
+            self.pending.append(item)
+            if self.waking:
+                return
+            self.waking = True
+        try:
+            self.loop.call_soon_threadsafe(self._take)
+        except RuntimeError:  # the loop was closed meanwhile: nobody is left to tell
+            with self.lock:
+                self.waking = False
+            raise
+
+    def _take(self) -> None:
+        """On the loop: move what was handed over into the queue."""
+        with self.lock:
+            items, self.pending, self.waking = self.pending, [], False
+        for item in items:
+            self.queue.put_nowait(item)
+
+
+_outbox: _Outbox | None = None
 _loop: asyncio.AbstractEventLoop | None = None
-_outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]] | None = None
 
 
 def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -57,8 +98,8 @@ def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
     global _loop, _outbox
     if _loop is loop:
         return
-    outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]] = asyncio.Queue()
-    loop.create_task(_drain(outbox), name="safecity-live-outbox")
+    outbox = _Outbox(loop)
+    loop.create_task(_drain(outbox.queue), name="safecity-live-outbox")
     _loop, _outbox = loop, outbox
 
 
@@ -67,25 +108,25 @@ def detach_loop() -> None:
     _loop, _outbox = None, None
 
 
-async def _drain(outbox: asyncio.Queue[tuple[list[str], dict[str, Any]]]) -> None:
+async def _drain(queue: asyncio.Queue[Outgoing]) -> None:
     while True:
-        groups, message = await outbox.get()
+        groups, message = await queue.get()
         layer = get_channel_layer()
         if layer is not None:
             await _group_send_each(layer, groups, message)
 
 
 def _send(groups: list[str], message: dict[str, Any]) -> None:
-    loop, outbox = _loop, _outbox
-    if loop is not None and outbox is not None and loop.is_running():
+    outbox = _outbox
+    if outbox is not None and outbox.loop.is_running():
         try:
-            on_loop = asyncio.get_running_loop() is loop
+            on_loop = asyncio.get_running_loop() is outbox.loop
         except RuntimeError:
             on_loop = False
         if on_loop:
-            outbox.put_nowait((groups, message))
+            outbox.queue.put_nowait((groups, message))
         else:
-            loop.call_soon_threadsafe(outbox.put_nowait, (groups, message))
+            outbox.hand_over((groups, message))
         return
     layer = get_channel_layer()
     if layer is None:
