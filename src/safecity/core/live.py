@@ -90,22 +90,21 @@ class _Outbox:
 
 
 _outbox: _Outbox | None = None
-_loop: asyncio.AbstractEventLoop | None = None
 
 
 def attach_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Send events through ``loop`` from now on. Call on that loop (the server does, once)."""
-    global _loop, _outbox
-    if _loop is loop:
+    global _outbox
+    if _outbox is not None and _outbox.loop is loop:
         return
     outbox = _Outbox(loop)
     loop.create_task(_drain(outbox.queue), name="safecity-live-outbox")
-    _loop, _outbox = loop, outbox
+    _outbox = outbox
 
 
 def detach_loop() -> None:
-    global _loop, _outbox
-    _loop, _outbox = None, None
+    global _outbox
+    _outbox = None
 
 
 async def _drain(queue: asyncio.Queue[Outgoing]) -> None:
