@@ -4,6 +4,7 @@ database connection, the SQLite writers' queue, and live events leaving through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -175,16 +176,30 @@ def test_a_writer_that_cannot_get_its_turn_gets_a_database_error(settings: Any) 
     assert IdempotencyRecord.objects.filter(key="then-fine").exists()
 
 
-async def test_events_published_from_threads_leave_through_the_loop_in_order() -> None:
-    layer = InMemoryChannelLayer()
-    channel = await layer.new_channel()
-    await layer.group_add(live.ALL_GROUP, channel)
+@contextlib.contextmanager
+def _outbox_on_this_loop(layer: InMemoryChannelLayer) -> Iterator[None]:
+    """``layer`` as the default channel layer and live's outbox on the running loop, as the
+    server has them; both undone on leaving."""
     from channels import layers
 
     original = layers.channel_layers.backends.get("default")
     layers.channel_layers.backends["default"] = layer
     live.attach_loop(asyncio.get_running_loop())
     try:
+        yield
+    finally:
+        live.detach_loop()
+        if original is None:
+            layers.channel_layers.backends.pop("default", None)
+        else:
+            layers.channel_layers.backends["default"] = original
+
+
+async def test_events_published_from_threads_leave_through_the_loop_in_order() -> None:
+    layer = InMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add(live.ALL_GROUP, channel)
+    with _outbox_on_this_loop(layer):
 
         def publish_many() -> None:
             for n in range(20):
@@ -196,12 +211,6 @@ async def test_events_published_from_threads_leave_through_the_loop_in_order() -
         await asyncio.to_thread(publish_many)
         publishing = time.perf_counter() - started
         received = [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(20)]
-    finally:
-        live.detach_loop()
-        if original is None:
-            layers.channel_layers.backends.pop("default", None)
-        else:
-            layers.channel_layers.backends["default"] = original
     assert [m["payload"]["n"] for m in received] == list(range(20))
     assert json.loads(received[0]["text"]) == {
         "event": "test.event",
@@ -217,12 +226,7 @@ async def test_a_burst_of_events_from_a_thread_wakes_the_loop_once_and_keeps_its
     layer = InMemoryChannelLayer()
     channel = await layer.new_channel()
     await layer.group_add(live.ALL_GROUP, channel)
-    from channels import layers
-
-    original = layers.channel_layers.backends.get("default")
-    layers.channel_layers.backends["default"] = layer
     loop = asyncio.get_running_loop()
-    live.attach_loop(loop)
     wake_ups = []
     received: list[dict[str, Any]] = []
     wake = loop.call_soon_threadsafe
@@ -233,7 +237,7 @@ async def test_a_burst_of_events_from_a_thread_wakes_the_loop_once_and_keeps_its
         return wake(callback, *args)
 
     monkeypatch.setattr(loop, "call_soon_threadsafe", counted)
-    try:
+    with _outbox_on_this_loop(layer):
 
         def one_transaction() -> None:
             with transaction.atomic():  # 50 events, sent together at its commit
@@ -248,12 +252,6 @@ async def test_a_burst_of_events_from_a_thread_wakes_the_loop_once_and_keeps_its
             thread.start()
             thread.join()
             received += [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(50)]
-    finally:
-        live.detach_loop()
-        if original is None:
-            layers.channel_layers.backends.pop("default", None)
-        else:
-            layers.channel_layers.backends["default"] = original
     assert [m["payload"]["n"] for m in received] == [*range(50), *range(50)]
     assert len(wake_ups) == 2
 
