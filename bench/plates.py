@@ -290,6 +290,7 @@ def feed_clocks(count: int, size: int) -> list[datetime]:
 
 
 def service_run(reads: Reads, *, total: int, batch: int) -> dict[str, Any]:
+    from safecity.cameras import plate_index
     from safecity.cameras.services import reads_ingest
 
     count = max(1, total // batch)
@@ -302,6 +303,10 @@ def service_run(reads: Reads, *, total: int, batch: int) -> dict[str, Any]:
     results = []
     for bodies, _truths, _hows in batches:
         results.append(reads_ingest(reads=bodies, trusted=True, source="bench"))
+    stored = time.perf_counter() - started
+    # On SQLite the plate index is filled behind ingestion: the clock stops when it has caught
+    # up, so the figure includes all of a read's indexing.
+    plate_index.merge_all()
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu0
     from safecity.cameras.matching import watchlist_index
@@ -335,6 +340,7 @@ def service_run(reads: Reads, *, total: int, batch: int) -> dict[str, Any]:
         "accepted": accepted,
         "hits": hits,
         "seconds": round(elapsed, 2),
+        "seconds_stored": round(stored, 2),
         "reads_per_s": round(n / elapsed),
         "cpu_per_read_us": round(cpu / n * 1e6, 1),
         "precision": round(tp / (tp + fp), 4) if tp + fp else None,

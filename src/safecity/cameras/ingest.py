@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.models import DeviceKey
+from safecity.cameras import plate_index
 from safecity.cameras.camera_cache import CameraInfo, camera_cache, device_speaks_for
 from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
 from safecity.cameras.models import Camera, Hit, PlateRead
@@ -705,6 +706,7 @@ def reads_ingest(
         _group.submit(batch)
         if batch.error is not None:
             raise batch.error
+        plate_index.poke()  # committed: the merger indexes the reads by plate behind us
     result.accepted = accepted
     result.hits.sort(key=lambda h: h["read_index"])
     return result

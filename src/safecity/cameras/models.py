@@ -114,13 +114,33 @@ class PlateRead(models.Model):
         ordering = ["ts", "id"]
         verbose_name = _("plate read")
         verbose_name_plural = _("plate reads")
+        # The index by plate: on PostgreSQL "plateread_plate_ts" (plate_key, ts), made by
+        # migration 0002 and left out of the model state so that SQLite does not get it; on
+        # SQLite the table below, filled behind ingestion (``cameras.plate_index``).
         indexes = [
-            models.Index(fields=["plate_key", "ts"], name="plateread_plate_ts"),
             models.Index(fields=["camera", "ts"], name="plateread_camera_ts"),
         ]
 
     def __str__(self) -> str:
         return f"{self.display or self.raw_text} @ {self.camera_id}"
+
+
+class PlateReadIndex(models.Model):
+    """On SQLite, the reads' index by plate, kept in its own table and filled in the background
+    by ``cameras.plate_index`` (one statement that SQLite runs without Python's lock), so that
+    storing a read does not also insert it at a random place of a plate index. Holds every
+    read up to its highest id; later reads are found by scanning that tail. Empty on
+    PostgreSQL, where the reads table has its own plate index."""
+
+    id = models.IntegerField(primary_key=True)  # the read's id (no foreign key: purged alike)
+    plate_key = models.CharField(max_length=20)
+    ts = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["plate_key", "ts"], name="platereadindex_plate_ts")]
+
+    def __str__(self) -> str:
+        return f"{self.plate_key} → {self.pk}"
 
 
 class Watchlist(models.Model):

@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.access import has_capability
-from safecity.cameras import selectors
-from safecity.cameras.models import Hit, PlateRead
+from safecity.cameras import plate_index, selectors
+from safecity.cameras.models import Hit
 from safecity.records.models import EntityKind, Vehicle
 from safecity.records.timeline import TimelineItem
 
@@ -40,7 +40,7 @@ def camera_items(user: Any, kind: str, pk: int, links: list[dict[str, Any]]) -> 
     items: list[TimelineItem] = []
     if has_capability(user, selectors.TRACE):
         reads = (
-            PlateRead.objects.filter(plate_key=key)
+            plate_index.reads_of_plate(key)
             .select_related("camera")
             .order_by("-ts", "-id")[:SIGHTINGS]
         )

@@ -27,6 +27,7 @@ from safecity.accounts.access import (
     require_officer,
     sees_all,
 )
+from safecity.cameras import plate_index
 from safecity.cameras.models import Camera, Hit, PlateRead, Watchlist, WatchlistEntry
 from safecity.core.errors import Forbidden, NotFound
 
@@ -296,9 +297,9 @@ def require_tracer(user: Any) -> Any:
 
 
 def trace(plate_key: str, *, start: datetime, end: datetime, limit: int = 1000) -> list[Any]:
-    """Reads of one plate between ``start`` and ``end``, oldest first (index (plate_key, ts))."""
+    """Reads of one plate between ``start`` and ``end``, oldest first."""
     return list(
-        PlateRead.objects.filter(plate_key=plate_key, ts__gte=start, ts__lt=end)
+        plate_index.reads_of_plate(plate_key, start=start, end=end)
         .select_related("camera")
         .order_by("ts", "id")[:limit]
     )

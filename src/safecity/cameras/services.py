@@ -24,6 +24,7 @@ from safecity.cameras.models import (
     Camera,
     Hit,
     PlateRead,
+    PlateReadIndex,
     Watchlist,
     WatchlistEntry,
     WatchlistVersion,
@@ -681,6 +682,7 @@ def reads_purge(*, days: int | None = None, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=keep)
     quote = connection.ops.quote_name
     reads, hits = quote(PlateRead._meta.db_table), quote(Hit._meta.db_table)
+    index = quote(PlateReadIndex._meta.db_table)
     total = 0
     after = 0
     while True:
@@ -705,6 +707,12 @@ def reads_purge(*, days: int | None = None, now: datetime | None = None) -> int:
                     ids,
                 )
                 total += cursor.rowcount
+                # The plate index's rows of the deleted reads (SQLite; empty on PostgreSQL).
+                cursor.execute(
+                    f"DELETE FROM {index} WHERE id IN ({marks}) AND NOT EXISTS "  # noqa: S608
+                    f"(SELECT 1 FROM {reads} WHERE {reads}.id = {index}.id)",
+                    ids,
+                )
                 images = [image for pk, image in old if image and pk not in kept]
                 transaction.on_commit(partial(_delete_files, images))
         if len(old) < len(rows) or len(rows) < PURGE_BATCH:

@@ -11,7 +11,9 @@ processes (the worker, management commands).
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import OperationalError
@@ -28,6 +30,22 @@ def write_lock(name: Any) -> threading.Lock:
         if lock is None:
             lock = _locks[key] = threading.Lock()
         return lock
+
+
+@contextlib.contextmanager
+def write_turn(connection: Any) -> Iterator[None]:
+    """Hold this process's write turn for ``connection``'s database around statements that run
+    in autocommit (each its own transaction), without BEGIN … COMMIT."""
+    lock = write_lock(connection.settings_dict["NAME"])
+    timeout = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+    if not lock.acquire(timeout=timeout):
+        raise OperationalError(
+            f"database is locked: no write turn within {timeout:g} s in this process"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

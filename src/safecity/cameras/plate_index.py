@@ -1,0 +1,165 @@
+"""On SQLite, the reads' index by plate is filled behind ingestion, not by it.
+
+Storing a read into a table indexed by plate inserts it at a random place of that index, and
+the commit then writes every index page the batch touched: about a quarter of a read's cost,
+all of it under Python's global lock (SQLite lets go of it only for one row at a time). Here
+the reads table has no plate index on SQLite. ``PlateReadIndex`` (read id, plate, time) is
+filled by one ``INSERT … SELECT`` per chunk of reads, sorted by plate: SQLite runs a whole
+statement without Python's lock, so on a machine with two cores the indexing runs beside the
+next batch's checking and matching instead of after it.
+
+Why nothing is missed: on SQLite one transaction writes at a time and ids come from
+``AUTOINCREMENT`` (never reused), so ids grow in commit order. The index therefore holds
+every committed read up to its highest id (the watermark, ``max(id)`` of the index); a read
+above it is found by scanning that tail of the reads table by id. ``reads_of_plate`` asks for
+both in one statement (one snapshot), so a read is found whether or not it is indexed yet.
+A crash loses nothing: the index is derived, and the next merge starts at the watermark.
+
+On PostgreSQL ids are not given out in commit order (a watermark could pass a read that
+commits later), and an insert there does not hold Python's lock: the reads table keeps its
+plate index there and this module does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from safecity.cameras.models import PlateRead, PlateReadIndex
+from safecity.core.sqlite.base import write_turn
+
+log = logging.getLogger(__name__)
+
+# Reads indexed in one transaction. Bigger chunks touch each index page fewer times per read;
+# each chunk holds the write turn for its statement (about 0.1 s for 20,000 on the
+# development machine).
+CHUNK = 20_000
+# After a store wakes the merger, it waits this long for more reads before indexing, so that
+# a busy feed is indexed in chunks rather than batch by batch.
+GATHER_S = 0.2
+
+
+def in_use() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _tables() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(PlateReadIndex._meta.db_table), quote(PlateRead._meta.db_table)
+
+
+def merge(limit: int = CHUNK) -> int:
+    """Index up to ``limit`` reads past the watermark; the number indexed.
+
+    One statement, which is its own transaction (or part of the caller's): SQLite takes the
+    write lock, reads the watermark, inserts and commits inside a single call that Python's
+    lock is not held for. An explicit BEGIN … COMMIT would take Python's lock back between
+    statements while holding the write lock (up to 5 ms each time next to a busy thread),
+    and writers queue behind it. Safe beside other mergers, threads or processes. Nothing
+    to do on PostgreSQL."""
+    if not in_use():
+        return 0
+    index, reads = _tables()
+    sql = (
+        f"INSERT INTO {index} (id, plate_key, ts) SELECT id, plate_key, ts FROM "  # noqa: S608
+        f"(SELECT id, plate_key, ts FROM {reads} WHERE id > "
+        f"(SELECT coalesce(max(id), 0) FROM {index}) ORDER BY id LIMIT %s) "
+        "ORDER BY plate_key, ts"
+    )
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [limit])
+            return max(cursor.rowcount, 0)
+    connection.ensure_connection()
+    # The process's queue of writers (``core.sqlite``): the statement takes its turn.
+    with write_turn(connection), connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        return max(cursor.rowcount, 0)
+
+
+def merge_all() -> int:
+    """Index every read past the watermark, chunk by chunk; the number indexed."""
+    total = 0
+    while True:
+        done = merge()
+        total += done
+        if done < CHUNK:
+            return total
+
+
+def pending() -> int:
+    """Reads past the watermark (0 on PostgreSQL)."""
+    if not in_use():
+        return 0
+    index, reads = _tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {reads} WHERE id > "  # noqa: S608
+            f"(SELECT coalesce(max(id), 0) FROM {index})"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def reads_of_plate(
+    key: str, *, start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[PlateRead]:
+    """Reads of the plate ``key``, seen at or after ``start`` and before ``end`` (either may be
+    left open). On SQLite: the indexed reads and the tail past the watermark, in one query."""
+    window = Q()
+    if start is not None:
+        window &= Q(ts__gte=start)
+    if end is not None:
+        window &= Q(ts__lt=end)
+    reads = PlateRead.objects.filter(window, plate_key=key)
+    if not in_use():
+        return reads
+    indexed = PlateReadIndex.objects.filter(window, plate_key=key).values("id")
+    # An empty index has no highest id: then every read is in the tail.
+    watermark = Coalesce(Subquery(PlateReadIndex.objects.order_by("-id").values("id")[:1]), 0)
+    return reads.filter(Q(id__in=indexed) | Q(id__gt=watermark))
+
+
+class _Merger:
+    """One background thread per process indexes what its stores committed."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.guard = threading.Lock()
+
+    def poke(self) -> None:
+        if not in_use():
+            return
+        if self.thread is None or not self.thread.is_alive():
+            with self.guard:
+                if self.thread is None or not self.thread.is_alive():
+                    self.thread = threading.Thread(
+                        target=self._run, name="safecity-plate-index", daemon=True
+                    )
+                    self.thread.start()
+        self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self.wake.wait()
+            time.sleep(GATHER_S)
+            self.wake.clear()
+            try:
+                merge_all()
+            except Exception:  # noqa: BLE001 - the next store wakes it again; reads are safe
+                log.exception("plate index: merge failed (the reads are stored; retried later)")
+                connection.close()
+
+
+merger = _Merger()
+
+
+def poke() -> None:
+    """Tell the merger that reads were committed (call outside any transaction)."""
+    merger.poke()

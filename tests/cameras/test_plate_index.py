@@ -1,0 +1,186 @@
+"""On SQLite the reads' plate index is filled behind ingestion (``cameras.plate_index``): a
+read is found by its plate before it is indexed, after, and never twice; the index follows
+the purge; two mergers at once index each read once. On PostgreSQL the reads table keeps its
+own plate index and the trace asks it directly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from safecity.cameras import plate_index
+from safecity.cameras.models import Camera, PlateRead, PlateReadIndex
+from safecity.cameras.selectors import trace
+from safecity.cameras.services import reads_ingest, reads_purge
+from tests.cameras.conftest import read
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="the plate index is a table of its own on SQLite only"
+)
+
+
+@pytest.fixture(autouse=True)
+def _merge_only_when_told(request: pytest.FixtureRequest, monkeypatch: Any) -> None:
+    """The background merger would index reads at a moment of its choosing; the tests that
+    count what is indexed merge themselves (all but the one about the merger)."""
+    if "background" not in request.node.name:
+        monkeypatch.setattr(plate_index, "poke", lambda: None)
+
+
+def _ingest(camera: Camera, plates: list[str], *, hours_ago: int = 1) -> None:
+    now = timezone.now()
+    reads_ingest(
+        reads=[
+            read(camera, plate, ts=now - timedelta(hours=hours_ago, minutes=n))
+            for n, plate in enumerate(plates)
+        ],
+        trusted=True,
+    )
+
+
+def _traced(key: str) -> list[int]:
+    now = timezone.now()
+    return [r.pk for r in trace(key, start=now - timedelta(days=2), end=now)]
+
+
+def _indexed() -> list[tuple[int, str]]:
+    return sorted(PlateReadIndex.objects.values_list("id", "plate_key"))
+
+
+def test_a_read_is_found_by_its_plate_before_and_after_it_is_indexed_and_never_twice(
+    camera: Camera, other_camera: Camera
+) -> None:
+    _ingest(camera, ["51F-123.45", "59-X1 222.33", "51F-123.45"], hours_ago=3)
+    _ingest(other_camera, ["51F-123.45", "30A-999.88"], hours_ago=2)
+    expected = list(
+        PlateRead.objects.filter(plate_key="51F12345").order_by("ts").values_list("pk", flat=True)
+    )
+    assert len(expected) == 3
+
+    before = _traced("51F12345")
+    assert PlateReadIndex.objects.count() == 0
+    plate_index.merge_all()
+    after = _traced("51F12345")
+    _ingest(camera, ["51F-123.45"], hours_ago=1)  # past the watermark: found in the tail
+    later = _traced("51F12345")
+
+    assert before == after == expected
+    newest = PlateRead.objects.order_by("-pk").first()
+    assert newest is not None
+    assert later == [*expected, newest.pk]
+    assert _traced("30A99988") == list(
+        PlateRead.objects.filter(plate_key="30A99988").values_list("pk", flat=True)
+    )
+
+
+@on_sqlite
+def test_the_merge_indexes_the_reads_past_the_watermark_in_id_order_a_chunk_at_a_time(
+    camera: Camera,
+) -> None:
+    _ingest(camera, ["51F-123.45", "59-X1 222.33", "30A-999.88", "51F-123.45", "29A-111.22"])
+    ids = list(PlateRead.objects.order_by("pk").values_list("pk", "plate_key"))
+
+    assert plate_index.pending() == 5
+    assert plate_index.merge(limit=2) == 2
+    assert _indexed() == ids[:2]
+    assert plate_index.pending() == 3
+    assert plate_index.merge_all() == 3
+    assert _indexed() == ids
+    assert plate_index.pending() == 0
+    assert plate_index.merge() == 0
+    # Found whether in the index or past it: 51F12345 is the first and the fourth read.
+    assert _traced("51F12345") == sorted(
+        [ids[0][0], ids[3][0]], key=lambda pk: PlateRead.objects.get(pk=pk).ts
+    )
+
+
+@on_sqlite
+def test_the_reads_table_has_no_plate_index_on_sqlite() -> None:
+    with connection.cursor() as cursor:
+        reads = connection.introspection.get_constraints(cursor, PlateRead._meta.db_table)
+        index = connection.introspection.get_constraints(cursor, PlateReadIndex._meta.db_table)
+    assert [c["columns"] for c in reads.values() if c["index"] and not c["primary_key"]] == [
+        ["camera_id", "ts"]
+    ]
+    assert ["plate_key", "ts"] in [c["columns"] for c in index.values() if c["index"]]
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="PostgreSQL keeps the reads' index")
+def test_the_reads_table_keeps_its_plate_index_on_postgresql(camera: Camera) -> None:
+    with connection.cursor() as cursor:
+        reads = connection.introspection.get_constraints(cursor, PlateRead._meta.db_table)
+    assert ["plate_key", "ts"] in [c["columns"] for c in reads.values() if c["index"]]
+    _ingest(camera, ["51F-123.45"])
+    assert plate_index.merge_all() == 0
+    assert PlateReadIndex.objects.count() == 0
+    assert len(_traced("51F12345")) == 1
+
+
+@on_sqlite
+def test_a_committed_store_wakes_the_background_merger(camera: Camera) -> None:
+    _ingest(camera, ["51F-123.45", "59-X1 222.33"])
+
+    deadline = time.monotonic() + 20
+    while plate_index.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert plate_index.pending() == 0
+    assert [key for _pk, key in _indexed()] == ["51F12345", "59X122233"]
+
+
+@on_sqlite
+def test_two_mergers_at_once_index_each_read_once(camera: Camera) -> None:
+    _ingest(camera, [f"59-X1 111.{n:02d}" for n in range(40)])
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            while plate_index.merge(limit=3):
+                pass
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert errors == []
+    assert [pk for pk, _key in _indexed()] == list(
+        PlateRead.objects.order_by("pk").values_list("pk", flat=True)
+    )
+
+
+def test_the_purge_takes_the_index_rows_of_the_reads_it_deletes(
+    camera: Camera, settings: Any
+) -> None:
+    settings.SAFECITY_CAMERAS_READ_MAX_AGE = 86400 * 60
+    long_ago = timezone.now() - timedelta(days=40)
+    reads_ingest(
+        reads=[read(camera, f"59-X1 111.{n:02d}", ts=long_ago) for n in range(3)],
+        now=long_ago,
+        trusted=True,
+    )
+    _ingest(camera, ["51F-123.45"])
+    plate_index.merge_all()
+
+    assert reads_purge() == 3
+
+    kept = list(PlateRead.objects.values_list("pk", "plate_key"))
+    assert len(kept) == 1
+    if plate_index.in_use():
+        assert _indexed() == kept
+    assert PlateReadIndex.objects.exclude(pk__in=[pk for pk, _key in kept]).count() == 0
