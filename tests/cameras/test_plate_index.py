@@ -32,7 +32,7 @@ def _merge_only_when_told(request: pytest.FixtureRequest, monkeypatch: Any) -> N
     """The background merger would index reads at a moment of its choosing; the tests that
     count what is indexed merge themselves (all but the one about the merger)."""
     if "background" not in request.node.name:
-        monkeypatch.setattr(plate_index, "poke", lambda: None)
+        monkeypatch.setattr(plate_index, "poke", lambda count: None)
 
 
 def _ingest(camera: Camera, plates: list[str], *, hours_ago: int = 1) -> None:
@@ -134,6 +134,25 @@ def test_a_committed_store_wakes_the_background_merger(camera: Camera) -> None:
 
     assert plate_index.pending() == 0
     assert [key for _pk, key in _indexed()] == ["51F12345", "59X122233"]
+
+
+@on_sqlite
+def test_the_background_merger_waits_for_enough_reads_or_for_its_time(
+    camera: Camera, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(plate_index, "merger", plate_index._Merger())  # no earlier count
+    monkeypatch.setattr(plate_index, "MERGE_AT", 3)
+    monkeypatch.setattr(plate_index, "MERGE_WAIT_S", 60)
+
+    _ingest(camera, ["51F-123.45", "59-X1 222.33"])
+    time.sleep(0.5)
+    assert plate_index.pending() == 2  # two of three, and a minute to go: it waits
+
+    _ingest(camera, ["30A-999.88"])
+    deadline = time.monotonic() + 20
+    while plate_index.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert plate_index.pending() == 0
 
 
 @on_sqlite

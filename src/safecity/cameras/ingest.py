@@ -706,7 +706,7 @@ def reads_ingest(
         _group.submit(batch)
         if batch.error is not None:
             raise batch.error
-        plate_index.poke()  # committed: the merger indexes the reads by plate behind us
+        plate_index.poke(accepted)  # committed: the merger indexes them by plate behind us
     result.accepted = accepted
     result.hits.sort(key=lambda h: h["read_index"])
     return result
