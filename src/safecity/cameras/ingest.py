@@ -42,6 +42,7 @@ from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_in
 from safecity.cameras.models import Camera, Hit, PlateRead
 from safecity.core import live
 from safecity.core.groupcommit import GroupCommit
+from safecity.core.sqlite.base import tune_for_bulk_writes
 
 MAX_READS = 1000
 _UNSEEN: Any = object()
@@ -311,21 +312,9 @@ def _read_row(
 
 def _tune(db: _Db) -> None:
     """On SQLite, give the connection that stores reads a bigger page cache and fewer, larger
-    WAL checkpoints. Each batch dirties a page of the plate index per read; with SQLite's
-    defaults (2 MB cache, a checkpoint every 1,000 pages) nearly every commit ran a
-    checkpoint and the feed was a third as fast. Other connections keep the defaults."""
-    if not db.sqlite:
-        return
-    raw = connection.connection
-    if raw is None or id(raw) in _tuned:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size = -32768")  # 32 MB
-        cursor.execute("PRAGMA wal_autocheckpoint = 16000")  # ~64 MB of WAL
-    _tuned.add(id(raw))  # a reused id only skips the tuning: no harm
-
-
-_tuned: set[int] = set()
+    WAL checkpoints (``core.sqlite.base.tune_for_bulk_writes``)."""
+    if db.sqlite:
+        tune_for_bulk_writes(connection)
 
 
 # --- Hits ---------------------------------------------------------------------------------------

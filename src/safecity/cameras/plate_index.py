@@ -32,7 +32,7 @@ from django.db.models import Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from safecity.cameras.models import PlateRead, PlateReadIndex
-from safecity.core.sqlite.base import write_turn
+from safecity.core.sqlite.base import tune_for_bulk_writes, write_turn
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def merge(limit: int = CHUNK) -> int:
         with connection.cursor() as cursor:
             cursor.execute(sql, [limit])
             return max(cursor.rowcount, 0)
-    connection.ensure_connection()
+    tune_for_bulk_writes(connection)
     # The process's queue of writers (``core.sqlite``): the statement takes its turn.
     with write_turn(connection), connection.cursor() as cursor:
         cursor.execute(sql, [limit])

@@ -48,6 +48,26 @@ def write_turn(connection: Any) -> Iterator[None]:
         lock.release()
 
 
+def tune_for_bulk_writes(connection: Any) -> None:
+    """Give ``connection`` (a Django SQLite connection that writes many rows a transaction: the
+    plate feed, the plate index) a bigger page cache and fewer, larger WAL checkpoints. A
+    commit that leaves the WAL past ``wal_autocheckpoint`` pages runs a checkpoint there and
+    then; with SQLite's defaults (2 MB cache, a checkpoint every 1,000 pages) nearly every
+    batch of plate reads ran one and the feed was a third as fast. Other connections keep
+    the defaults."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw is None or id(raw) in _tuned:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size = -32768")  # 32 MB
+        cursor.execute("PRAGMA wal_autocheckpoint = 16000")  # ~64 MB of WAL
+    _tuned.add(id(raw))  # a reused id only skips the tuning: no harm
+
+
+_tuned: set[int] = set()
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_write_lock = False
 
