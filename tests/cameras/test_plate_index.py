@@ -6,7 +6,6 @@ own plate index and the trace asks it directly."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -125,33 +124,29 @@ def test_the_reads_table_keeps_its_plate_index_on_postgresql(camera: Camera) -> 
 
 
 @on_sqlite
-def test_a_committed_store_wakes_the_background_merger(camera: Camera) -> None:
+def test_a_committed_store_wakes_the_background_merger(camera: Camera, monkeypatch: Any) -> None:
+    monkeypatch.setattr(plate_index, "merger", plate_index._Merger())  # counts from zero
+
     _ingest(camera, ["51F-123.45", "59-X1 222.33"])
 
-    deadline = time.monotonic() + 20
-    while plate_index.pending() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
+    # Two reads, far fewer than MERGE_AT: indexed a second later.
+    assert plate_index.merger.wait_merges(1, timeout=20) == [2]
     assert plate_index.pending() == 0
     assert [key for _pk, key in _indexed()] == ["51F12345", "59X122233"]
 
 
 @on_sqlite
-def test_the_background_merger_waits_for_enough_reads_or_for_its_time(
-    camera: Camera, monkeypatch: Any
-) -> None:
-    monkeypatch.setattr(plate_index, "merger", plate_index._Merger())  # no earlier count
+def test_the_background_merger_waits_for_enough_reads(camera: Camera, monkeypatch: Any) -> None:
+    monkeypatch.setattr(plate_index, "merger", plate_index._Merger())
     monkeypatch.setattr(plate_index, "MERGE_AT", 3)
     monkeypatch.setattr(plate_index, "MERGE_WAIT_S", 60)
 
     _ingest(camera, ["51F-123.45", "59-X1 222.33"])
-    time.sleep(0.5)
-    assert plate_index.pending() == 2  # two of three, and a minute to go: it waits
-
+    # Two of three, and a minute to go: no merge (half a second is ample for one to start).
+    assert plate_index.merger.wait_merges(1, timeout=0.5) == []
     _ingest(camera, ["30A-999.88"])
-    deadline = time.monotonic() + 20
-    while plate_index.pending() and time.monotonic() < deadline:
-        time.sleep(0.05)
+
+    assert plate_index.merger.wait_merges(1, timeout=20) == [3]
     assert plate_index.pending() == 0
 
 

@@ -137,6 +137,8 @@ class _Merger:
         self.thread: threading.Thread | None = None
         self.guard = threading.Lock()
         self.waiting = 0  # reads committed since the last merge began (this process's)
+        self.merged: list[int] = []  # reads indexed by each of its merges, latest last
+        self.merged_changed = threading.Condition()
 
     def poke(self, count: int) -> None:
         if not in_use():
@@ -161,10 +163,21 @@ class _Merger:
                 self.wake.clear()
             self.waiting = 0
             try:
-                merge_all()
+                done = merge_all()
             except Exception:  # noqa: BLE001 - the next store wakes it again; reads are safe
                 log.exception("plate index: merge failed (the reads are stored; retried later)")
                 connection.close()
+                continue
+            with self.merged_changed:
+                self.merged = [*self.merged[-99:], done]
+                self.merged_changed.notify_all()
+
+    def wait_merges(self, count: int, timeout: float) -> list[int]:
+        """Wait until this merger has run ``count`` merges (or ``timeout`` seconds); what each
+        indexed."""
+        with self.merged_changed:
+            self.merged_changed.wait_for(lambda: len(self.merged) >= count, timeout)
+            return list(self.merged)
 
 
 merger = _Merger()
