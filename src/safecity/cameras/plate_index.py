@@ -22,6 +22,7 @@ plate index there and this module does nothing.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -58,6 +59,11 @@ def _tables() -> tuple[str, str]:
     return quote(PlateReadIndex._meta.db_table), quote(PlateRead._meta.db_table)
 
 
+def _watermark(index: str) -> str:
+    """SQL for the highest indexed read id (0 for an empty index)."""
+    return f"(SELECT coalesce(max(id), 0) FROM {index})"  # noqa: S608 - a quoted table name
+
+
 def merge(limit: int = CHUNK) -> int:
     """Index up to ``limit`` reads past the watermark; the number indexed.
 
@@ -72,17 +78,15 @@ def merge(limit: int = CHUNK) -> int:
     index, reads = _tables()
     sql = (
         f"INSERT INTO {index} (id, plate_key, ts) SELECT id, plate_key, ts FROM "  # noqa: S608
-        f"(SELECT id, plate_key, ts FROM {reads} WHERE id > "
-        f"(SELECT coalesce(max(id), 0) FROM {index}) ORDER BY id LIMIT %s) "
-        "ORDER BY plate_key, ts"
+        f"(SELECT id, plate_key, ts FROM {reads} WHERE id > {_watermark(index)} "
+        "ORDER BY id LIMIT %s) ORDER BY plate_key, ts"
     )
-    if connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [limit])
-            return max(cursor.rowcount, 0)
-    tune_for_bulk_writes(connection)
-    # The process's queue of writers (``core.sqlite``): the statement takes its turn.
-    with write_turn(connection), connection.cursor() as cursor:
+    turn: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if not connection.in_atomic_block:  # inside a transaction the caller holds the turn
+        tune_for_bulk_writes(connection)
+        # The process's queue of writers (``core.sqlite``): the statement takes its turn.
+        turn = write_turn(connection)
+    with turn, connection.cursor() as cursor:
         cursor.execute(sql, [limit])
         return max(cursor.rowcount, 0)
 
@@ -103,10 +107,7 @@ def pending() -> int:
         return 0
     index, reads = _tables()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {reads} WHERE id > "  # noqa: S608
-            f"(SELECT coalesce(max(id), 0) FROM {index})"
-        )
+        cursor.execute(f"SELECT count(*) FROM {reads} WHERE id > {_watermark(index)}")  # noqa: S608
         return int(cursor.fetchone()[0])
 
 

@@ -32,16 +32,23 @@ def write_lock(name: Any) -> threading.Lock:
         return lock
 
 
-@contextlib.contextmanager
-def write_turn(connection: Any) -> Iterator[None]:
-    """Hold this process's write turn for ``connection``'s database around statements that run
-    in autocommit (each its own transaction), without BEGIN … COMMIT."""
-    lock = write_lock(connection.settings_dict["NAME"])
-    timeout = float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 20))
+def _take_turn(settings_dict: dict[str, Any]) -> threading.Lock:
+    """Wait for this process's write turn on the database of ``settings_dict`` (up to its
+    ``timeout`` option, 20 s); the lock now held."""
+    lock = write_lock(settings_dict["NAME"])
+    timeout = float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
     if not lock.acquire(timeout=timeout):
         raise OperationalError(
             f"database is locked: no write turn within {timeout:g} s in this process"
         )
+    return lock
+
+
+@contextlib.contextmanager
+def write_turn(connection: Any) -> Iterator[None]:
+    """Hold this process's write turn for ``connection``'s database around statements that run
+    in autocommit (each its own transaction), without BEGIN … COMMIT."""
+    lock = _take_turn(connection.settings_dict)
     try:
         yield
     finally:
@@ -75,12 +82,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return write_lock(self.settings_dict["NAME"])
 
     def _start_transaction_under_autocommit(self) -> None:
-        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 20))
         if not self._holds_write_lock:
-            if not self._write_lock().acquire(timeout=timeout):
-                raise OperationalError(
-                    f"database is locked: no write turn within {timeout:g} s in this process"
-                )
+            _take_turn(self.settings_dict)
             self._holds_write_lock = True
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in django-stubs
