@@ -122,6 +122,38 @@ def test_a_time_with_an_offset_is_stored_as_the_same_moment(camera: Camera) -> N
     assert PlateRead.objects.get().ts == ts
 
 
+def test_every_shape_of_time_is_stored_as_its_moment(camera: Camera) -> None:
+    # Milli-, micro- and whole seconds, a zero fraction, offsets with minutes, either side of
+    # UTC midnight, "Z", a space for the T: each stored moment is the one sent, and SQLite's
+    # stored text sorts and filters as Django writes it (ranges by ``ts`` find each read).
+    base = timezone.now().replace(microsecond=0) - timedelta(hours=3)
+    sent = []
+    for minutes, micro, spec, offset in [
+        (0, 123000, "milliseconds", 7 * 60),
+        (1, 0, "milliseconds", 7 * 60),
+        (2, 654321, "microseconds", 7 * 60),
+        (3, 0, "microseconds", -5 * 60),
+        (4, 0, "seconds", 5 * 60 + 30),
+        (5, 500000, "milliseconds", -(9 * 60 + 30)),
+        (6, 1000, "auto", 0),
+    ]:
+        moment = base + timedelta(minutes=minutes, microseconds=micro)
+        zone = timezone.get_fixed_timezone(offset)
+        sent.append((moment, moment.astimezone(zone).isoformat(timespec=spec)))
+    sent.append((base, base.isoformat().replace("+00:00", "Z")))
+    sent.append((base, base.astimezone(timezone.get_fixed_timezone(420)).isoformat(" ")))
+
+    result = reads_ingest(
+        reads=[read(camera, "51F-123.45", ts=text) for _, text in sent], trusted=True
+    )
+
+    assert result.accepted == len(sent)
+    stored = sorted(PlateRead.objects.values_list("ts", flat=True))
+    assert stored == sorted(moment for moment, _ in sent)
+    for moment, _ in sent:
+        assert PlateRead.objects.filter(ts__gte=moment, ts__lte=moment).exists(), moment
+
+
 def test_a_device_key_posts_only_for_its_own_cameras(
     camera: Camera, other_camera: Camera, camera_key: str
 ) -> None:
