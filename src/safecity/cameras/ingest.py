@@ -1,9 +1,9 @@
 """Plate reads in: check each read, normalise its plate, match the watchlists, store the batch,
 raise the hits.
 
-One batch costs a fixed handful of statements whatever its size: one INSERT run for every
-read (``executemany``), and — only when the batch has hits — one look-up of recent hits (the
-repeat window), one INSERT of the hits' reads and one of the hits, plus one UPDATE of the
+A batch costs a handful of statements, never one per read: its reads go in multi-row INSERTs
+of 200 (one ``executemany`` on PostgreSQL); only when the batch has hits, one look-up of recent
+hits (the repeat window) and INSERTs of the hits' reads and of the hits; one UPDATE of the
 cameras' ``last_seen_at`` when a camera has not been marked seen for a few seconds. Cameras
 and the watchlists are read from memory (``camera_cache``, ``matching``).
 
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from django.conf import settings
@@ -256,21 +257,49 @@ def _insert_sql(model: type[Model], columns: Sequence[str], *, rows: int = 1) ->
     )
 
 
-_sql_cache: dict[tuple[str, str, int], str] = {}
+_sql_cache: dict[tuple[str, str, int, bool], str] = {}
+# Rows to one multi-row INSERT.
+_ROWS_A_STATEMENT = 200
+
+
+def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` in parts of ``_ROWS_A_STATEMENT``, the rest in powers of two (137: 128, 8, 1):
+    a handful of statement sizes, so that their SQL, its placeholder conversion and SQLite's
+    prepared statement are all made once and reused."""
+    start, left = 0, len(rows)
+    while left:
+        size = _ROWS_A_STATEMENT if left >= _ROWS_A_STATEMENT else 1 << (left.bit_length() - 1)
+        yield rows[start : start + size]
+        start += size
+        left -= size
 
 
 def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """One INSERT statement run for every row (``executemany``): ``bulk_create`` would split a
-    1,000-read batch into many statements on SQLite and build each one's SQL in Python."""
-    key = (connection.vendor, model._meta.db_table, 0)
+    """Insert ``rows`` with a handful of statements: ``bulk_create`` would build each one's SQL
+    in Python. On SQLite, multi-row INSERTs of 200 rows: ``executemany`` runs its statement
+    once a row, and with ``AUTOINCREMENT`` each run also rewrites the table's sequence row
+    (0.8 µs a row more, and the GIL taken back after every row instead of every 200).
+    Elsewhere one ``executemany``."""
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.executemany(_cached_sql(model, columns, 1), rows)
+            return
+        for chunk in _chunks(rows):
+            sql = _cached_sql(model, columns, len(chunk))
+            cursor.execute(sql, list(chain.from_iterable(chunk)))
+
+
+def _cached_sql(
+    model: type[Model], columns: Sequence[str], rows: int, *, returning: bool = False
+) -> str:
+    """The INSERT of ``rows`` rows (``RETURNING id`` if asked), built once: the same text each
+    time also lets the SQLite backend's cursor reuse its placeholder conversion."""
+    key = (connection.vendor, model._meta.db_table, rows, returning)
     sql = _sql_cache.get(key)
     if sql is None:
-        sql = _sql_cache[key] = _insert_sql(model, columns)
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-_RETURNING_CHUNK = 200
+        sql = _insert_sql(model, columns, rows=rows) + (" RETURNING id" if returning else "")
+        _sql_cache[key] = sql
+    return sql
 
 
 def _insert_returning(
@@ -280,15 +309,9 @@ def _insert_returning(
     PostgreSQL), the order Django's ``bulk_create`` relies on too."""
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _RETURNING_CHUNK):
-            chunk = rows[start : start + _RETURNING_CHUNK]
-            key = (connection.vendor, model._meta.db_table, len(chunk))
-            sql = _sql_cache.get(key)
-            if sql is None:
-                sql = _sql_cache[key] = (
-                    _insert_sql(model, columns, rows=len(chunk)) + " RETURNING id"
-                )
-            cursor.execute(sql, [value for row in chunk for value in row])
+        for chunk in _chunks(rows):
+            sql = _cached_sql(model, columns, len(chunk), returning=True)
+            cursor.execute(sql, list(chain.from_iterable(chunk)))
             ids += [row[0] for row in cursor.fetchall()]
     return ids
 

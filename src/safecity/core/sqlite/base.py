@@ -7,17 +7,22 @@ of that time. Here, writers of one process first queue on a ``threading.Lock`` p
 file, acquired before BEGIN and released at COMMIT/ROLLBACK (or when the connection closes):
 they run back to back in arrival order, and SQLite's busy timeout only arbitrates between
 processes (the worker, management commands).
+
+Its cursors also remember the conversion of a query's ``%s`` placeholders to SQLite's ``?``
+(``CursorWrapper``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX, SQLiteCursorWrapper
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -75,8 +80,34 @@ def tune_for_bulk_writes(connection: Any) -> None:
 _tuned: set[int] = set()
 
 
+# Queries longer than this are converted each time instead of remembered.
+_QMARK_CACHE_CHARS = 65_536
+
+
+@functools.lru_cache(maxsize=512)
+def _qmark(query: str) -> str:
+    return FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+class CursorWrapper(SQLiteCursorWrapper):
+    """Django's SQLite cursor, remembering each query's placeholders converted (``%s`` to ``?``).
+
+    Django converts every query with a regular expression each time it runs: 250 µs for a
+    multi-row INSERT of 200 plate reads (3,400 placeholders), more than SQLite takes to store
+    them. The same text converts the same way, so the result is kept (the 512 latest
+    queries under 64 KB)."""
+
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is None and len(query) <= _QMARK_CACHE_CHARS:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)  # type: ignore[no-any-return]
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_write_lock = False
+
+    def create_cursor(self, name: Any = None) -> Any:
+        return self.connection.cursor(factory=CursorWrapper)
 
     def _write_lock(self) -> threading.Lock:
         return write_lock(self.settings_dict["NAME"])
