@@ -100,7 +100,7 @@ class CursorWrapper(SQLiteCursorWrapper):
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None and len(query) <= _QMARK_CACHE_CHARS:
             return _qmark(query)
-        return super().convert_query(query, param_names=param_names)  # type: ignore[no-any-return]
+        return super().convert_query(query, param_names=param_names)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
