@@ -238,9 +238,9 @@ def test_a_batch_costs_a_fixed_number_of_statements(
     reads_ingest(reads=[read(camera, "51F-000.01")], trusted=True)  # warms the caches
     batch = [read(camera, f"51F-{n:03d}.{n % 100:02d}") for n in range(500)]
 
-    # The reads go in a statement per 200 (the rest in powers of two: 64, 32, 4) on SQLite, one
-    # executemany elsewhere: never a statement per read.
-    inserts = 5 if connection.vendor == "sqlite" else 1
+    # The reads go in a statement per 1,000, the rest in powers of two (256, 128, 64, 32, 16,
+    # 4) on SQLite, one executemany elsewhere: never a statement per read.
+    inserts = 6 if connection.vendor == "sqlite" else 1
     with django_assert_max_num_queries(5 + inserts):
         result = reads_ingest(reads=batch, trusted=True)
 
@@ -250,8 +250,8 @@ def test_a_batch_costs_a_fixed_number_of_statements(
 def test_a_batch_is_stored_in_statements_of_a_few_sizes_with_no_read_lost(camera: Camera) -> None:
     from safecity.cameras.ingest import _chunks
 
-    rows = [(n,) for n in range(650)]
-    assert [len(c) for c in _chunks(rows)] == [200, 200, 200, 32, 16, 2]
+    rows = [(n,) for n in range(2650)]
+    assert [len(c) for c in _chunks(rows)] == [1000, 1000, 512, 128, 8, 2]
     assert [len(c) for c in _chunks(rows[:137])] == [128, 8, 1]
     assert [row for c in _chunks(rows) for row in c] == rows
 

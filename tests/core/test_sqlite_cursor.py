@@ -24,11 +24,11 @@ def test_a_query_run_again_converts_as_the_first_time() -> None:
 
 
 def test_named_parameters_and_long_queries_are_converted_each_time() -> None:
-    rows = ", ".join(["(%s)"] * 20_000)  # longer than the remembered limit
+    rows = ", ".join(["(%s)"] * 30_000)  # longer than the remembered limit
     sql = f"SELECT count(*), sum(column1), '%%' FROM (VALUES {rows})"  # noqa: S608 - placeholders
     assert len(sql) > base._QMARK_CACHE_CHARS
     with connection.cursor() as cursor:
         cursor.execute("SELECT %(a)s + %(b)s", {"a": 2, "b": 3})
         assert cursor.fetchone() == (5,)
-        cursor.execute(sql, list(range(20_000)))
-        assert cursor.fetchone() == (20_000, sum(range(20_000)), "%")
+        cursor.execute(sql, list(range(30_000)))
+        assert cursor.fetchone() == (30_000, sum(range(30_000)), "%")
