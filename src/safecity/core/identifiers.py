@@ -188,7 +188,9 @@ def plate_key(text: str) -> str:
     """The compact key as typed: upper case, letters and digits only, Đ→D. No look-alike
     resolution (see ``plate_parse``)."""
     if text.isascii():
-        return text.upper().translate(_ASCII_NOT_PLATE)
+        # The usual separators removed plainly; anything else left takes the table.
+        key = text.upper().replace("-", "").replace(".", "").replace(" ", "")
+        return key if key.isalnum() or not key else key.translate(_ASCII_NOT_PLATE)
     return _PLATE_CHARS.sub("", clean(text).upper().translate(_PLATE_ETH))
 
 
