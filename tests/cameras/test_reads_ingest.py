@@ -248,12 +248,15 @@ def test_a_batch_costs_a_fixed_number_of_statements(
 
 
 def test_a_batch_is_stored_in_statements_of_a_few_sizes_with_no_read_lost(camera: Camera) -> None:
-    from safecity.cameras.ingest import _chunks
+    from safecity.core.bulk_insert import _most, chunks
+
+    assert _most(["column"] * 17) == 1000
+    assert _most(["column"] * 40) == 819  # a wide table stays under SQLite's 32,766 values
 
     rows = [(n,) for n in range(2650)]
-    assert [len(c) for c in _chunks(rows)] == [1000, 1000, 512, 128, 8, 2]
-    assert [len(c) for c in _chunks(rows[:137])] == [128, 8, 1]
-    assert [row for c in _chunks(rows) for row in c] == rows
+    assert [len(c) for c in chunks(rows)] == [1000, 1000, 512, 128, 8, 2]
+    assert [len(c) for c in chunks(rows[:137])] == [128, 8, 1]
+    assert [row for c in chunks(rows) for row in c] == rows
 
     plates = [f"51F-{n // 100:03d}.{n % 100:02d}" for n in range(1, 988)]
     result = reads_ingest(reads=[read(camera, p) for p in plates], trusted=True)

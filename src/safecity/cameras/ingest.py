@@ -5,7 +5,8 @@ A batch costs a handful of statements, never one per read: its reads go in multi
 of 1,000 (one ``executemany`` on PostgreSQL); only when the batch has hits, one look-up of recent
 hits (the repeat window) and INSERTs of the hits' reads and of the hits; one UPDATE of the
 cameras' ``last_seen_at`` when a camera has not been marked seen for a few seconds. Cameras
-and the watchlists are read from memory (``camera_cache``, ``matching``).
+and the watchlists are read from memory (``camera_cache``, ``matching``); rows are made in
+``cameras.rows`` and inserted by ``core.bulk_insert``.
 
 Each read is accepted or rejected on its own (``IngestResult.rejected``) with a code:
 ``bad_read`` (not an object), ``unknown_camera``, ``camera_not_yours`` (the device key does not
@@ -22,17 +23,14 @@ drown in them); decisions on hits are.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import chain
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,9 +39,10 @@ from safecity.cameras import plate_index
 from safecity.cameras.camera_cache import CameraInfo, camera_cache, device_speaks_for
 from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
 from safecity.cameras.models import Camera, Hit, PlateRead
+from safecity.cameras.rows import HIT_COLUMNS, READ_COLUMNS, Db, read_row, sqlite_time, tune
 from safecity.core import live
+from safecity.core.bulk_insert import insert_rows, insert_rows_returning_ids
 from safecity.core.groupcommit import GroupCommit
-from safecity.core.sqlite.base import tune_for_bulk_writes
 
 MAX_READS = 1000
 _UNSEEN: Any = object()
@@ -111,46 +110,6 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
-# A camera's local minute and offset ("2026-11-29T14:05" "+07:00") -> that minute in UTC as
-# Django's SQLite backend writes it ("2026-11-29 07:05").
-_UTC_MINUTES: dict[str, str] = {}
-_UTC_MINUTES_MAX = 10_000
-
-
-def _sqlite_time(text: Any, moment: datetime) -> str:
-    """``moment`` (in UTC, read from ``text``) as Django's SQLite backend stores it ("YYYY-MM-DD
-    HH:MM:SS", then ".ffffff" unless it is zero).
-
-    ``moment.isoformat`` costs about 1 µs, a twentieth of a read; a camera's ISO text of the
-    usual shape (seconds, milli- or microseconds or none, an offset in hours and minutes)
-    already holds the seconds as stored, and only its minute needs converting, once per
-    minute and offset. Any other shape, or a datetime, takes ``isoformat``."""
-    if type(text) is str:
-        n = len(text)
-        if (
-            (n == 29 or n == 32 or n == 25)
-            and text[4] == "-"
-            and text[7] == "-"
-            and text[13] == ":"
-            and text[16] == ":"
-            and text[n - 3] == ":"
-            and (text[n - 6] == "+" or text[n - 6] == "-")
-            and (n == 25 or text[19] == ".")
-        ):
-            key = text[:16] + text[n - 6 :]
-            minute = _UTC_MINUTES.get(key)
-            if minute is None:
-                if len(_UTC_MINUTES) >= _UTC_MINUTES_MAX:
-                    _UTC_MINUTES.clear()
-                minute = datetime.fromisoformat(key).astimezone(UTC).isoformat(" ")[:16]
-                _UTC_MINUTES[key] = minute
-            fraction = text[20 : n - 6]
-            if n == 25 or fraction.count("0") == len(fraction):
-                return minute + text[16:19]
-            return minute + text[16:20] + (fraction if n == 32 else fraction + "000")
-    return moment.isoformat(" ")[:-6]
-
-
 def _confidence(value: Any) -> float | None:
     """A confidence 0..1; ``None`` when absent; raises ``ValueError`` when not one."""
     if value is None:
@@ -202,185 +161,6 @@ class _Read:
     color: str
     direction: str
     matches: list[Match]
-
-
-# --- Storing ------------------------------------------------------------------------------------
-
-_COLUMNS = (
-    "camera",
-    "ts",
-    "raw_text",
-    "plate_key",
-    "display",
-    "kind",
-    "locality",
-    "valid",
-    "unreadable",
-    "confidence",
-    "candidates",
-    "vehicle_type",
-    "color",
-    "direction",
-    "image",
-    "source",
-    "received_at",
-)
-_HIT_COLUMNS = (
-    "read",
-    "entry",
-    "camera",
-    "plate_key",
-    "read_plate",
-    "ts",
-    "unit",
-    "classification",
-    "match",
-    "score",
-    "repeat_of",
-    "status",
-    "dismissal_reason",
-    "created_at",
-)
-
-
-def _insert_sql(model: type[Model], columns: Sequence[str], *, rows: int = 1) -> str:
-    meta = model._meta
-    quote = connection.ops.quote_name
-    names = []
-    for name in columns:
-        model_field = meta.get_field(name)
-        column = model_field.column if isinstance(model_field, Field) else name
-        names.append(quote(column or name))
-    one = "({})".format(", ".join(["%s"] * len(columns)))
-    return "INSERT INTO {} ({}) VALUES {}".format(  # noqa: S608 - names from the model
-        quote(meta.db_table), ", ".join(names), ", ".join([one] * rows)
-    )
-
-
-_sql_cache: dict[tuple[str, str, int, bool], str] = {}
-# Rows to one multi-row INSERT: 1,000 rows of 17 columns stay under SQLite's limit of 32,766
-# values a statement. Each statement is a moment the storing thread gives up the GIL and must
-# win it back from the request threads (up to 5 ms each): 1,000 rather than 200 gave 3-4 %
-# more over HTTP with 4 and 8 clients.
-_ROWS_A_STATEMENT = 1000
-
-
-def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    """``rows`` in parts of ``_ROWS_A_STATEMENT``, the rest in powers of two (137: 128, 8, 1):
-    a handful of statement sizes, so that their SQL, its placeholder conversion and SQLite's
-    prepared statement are all made once and reused."""
-    start, left = 0, len(rows)
-    while left:
-        size = _ROWS_A_STATEMENT if left >= _ROWS_A_STATEMENT else 1 << (left.bit_length() - 1)
-        yield rows[start : start + size]
-        start += size
-        left -= size
-
-
-def _insert(model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` with a handful of statements: ``bulk_create`` would build each one's SQL
-    in Python. On SQLite, multi-row INSERTs of up to 1,000 rows: ``executemany`` runs its
-    statement once a row, and with ``AUTOINCREMENT`` each run also rewrites the table's
-    sequence row (0.8 µs a row more, and the GIL taken back after every row).
-    Elsewhere one ``executemany``."""
-    with connection.cursor() as cursor:
-        if connection.vendor != "sqlite":
-            cursor.executemany(_cached_sql(model, columns, 1), rows)
-            return
-        for chunk in _chunks(rows):
-            sql = _cached_sql(model, columns, len(chunk))
-            cursor.execute(sql, list(chain.from_iterable(chunk)))
-
-
-def _cached_sql(
-    model: type[Model], columns: Sequence[str], rows: int, *, returning: bool = False
-) -> str:
-    """The INSERT of ``rows`` rows (``RETURNING id`` if asked), built once: the same text each
-    time also lets the SQLite backend's cursor reuse its placeholder conversion."""
-    key = (connection.vendor, model._meta.db_table, rows, returning)
-    sql = _sql_cache.get(key)
-    if sql is None:
-        sql = _insert_sql(model, columns, rows=rows) + (" RETURNING id" if returning else "")
-        _sql_cache[key] = sql
-    return sql
-
-
-def _insert_returning(
-    model: type[Model], columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> list[int]:
-    """Insert ``rows`` and give their ids in order: multi-row INSERT … RETURNING (SQLite 3.35+,
-    PostgreSQL), the order Django's ``bulk_create`` relies on too."""
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            sql = _cached_sql(model, columns, len(chunk), returning=True)
-            cursor.execute(sql, list(chain.from_iterable(chunk)))
-            ids += [row[0] for row in cursor.fetchall()]
-    return ids
-
-
-class _Db:
-    """Values as the database driver takes them, prepared once per batch."""
-
-    def __init__(self, now: datetime) -> None:
-        self.sqlite = connection.vendor == "sqlite"
-        self.candidates_field = PlateRead._meta.get_field("candidates")
-        self.no_candidates = self.json([])
-        self.now = self.moment(now)
-
-    def moment(self, value: datetime) -> Any:
-        # Django's SQLite backend stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (str of a
-        # naive datetime): the same text, without its per-value conversions. An aware time in
-        # UTC prints that followed by "+00:00" (the read loop slices it off itself).
-        if self.sqlite:
-            return value.astimezone(UTC).isoformat(" ")[:-6]
-        return value
-
-    def json(self, value: Any) -> Any:
-        if self.sqlite:  # what JSONField gives SQLite (json.dumps), without its dispatch
-            return json.dumps(value)
-        return self.candidates_field.get_db_prep_value(value, connection)
-
-
-def _read_row(
-    db: _Db,
-    camera_id: int,
-    ts: datetime,
-    raw: str,
-    plate: ReadPlate,
-    confidence: float | None,
-    candidates: list[dict[str, Any]],
-    vehicle_type: str,
-    color: str,
-    direction: str,
-    source: str,
-) -> tuple[Any, ...]:
-    return (
-        camera_id,
-        db.moment(ts),
-        raw,
-        plate.key,
-        plate.display,
-        plate.kind,
-        plate.locality,
-        plate.valid,
-        plate.unreadable,
-        confidence,
-        db.json(candidates) if candidates else db.no_candidates,
-        vehicle_type,
-        color,
-        direction,
-        "",
-        source,
-        db.now,
-    )
-
-
-def _tune(db: _Db) -> None:
-    """On SQLite, give the connection that stores reads a bigger page cache and fewer, larger
-    WAL checkpoints (``core.sqlite.base.tune_for_bulk_writes``)."""
-    if db.sqlite:
-        tune_for_bulk_writes(connection)
 
 
 # --- Hits ---------------------------------------------------------------------------------------
@@ -459,7 +239,7 @@ def hit_payload(
     }
 
 
-def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResult) -> None:
+def _store_hits(hit_reads: list[_Read], db: Db, source: str, result: IngestResult) -> None:
     """Store the reads that hit (their ids are needed), their hits, and announce the new ones
     after commit. A hit on the same listed plate by the same camera within the repeat window
     (``SAFECITY_CAMERAS_REPEAT_MINUTES``) of an alerted one is stored as its repeat, without an
@@ -467,11 +247,11 @@ def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResu
     window = timedelta(minutes=settings.SAFECITY_CAMERAS_REPEAT_MINUTES)
     recent: dict[tuple[str, int], list[Any]] = _recent_alerts(hit_reads, window) if window else {}
     hit_reads.sort(key=lambda r: r.ts)  # of several sightings in one batch, the first alerts
-    read_ids = _insert_returning(
+    read_ids = insert_rows_returning_ids(
         PlateRead,
-        _COLUMNS,
+        READ_COLUMNS,
         [
-            _read_row(
+            read_row(
                 db,
                 r.camera.id,
                 r.ts,
@@ -524,7 +304,7 @@ def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResu
     alerts = [i for i, p in enumerate(planned) if p[3] is None]
     for i, pk in zip(
         alerts,
-        _insert_returning(Hit, _HIT_COLUMNS, [row(*planned[i][:3], None) for i in alerts]),
+        insert_rows_returning_ids(Hit, HIT_COLUMNS, [row(*planned[i][:3], None) for i in alerts]),
         strict=True,
     ):
         hit_ids[i] = pk
@@ -536,9 +316,9 @@ def _store_hits(hit_reads: list[_Read], db: _Db, source: str, result: IngestResu
     if repeats:
         for i, pk in zip(
             repeats,
-            _insert_returning(
+            insert_rows_returning_ids(
                 Hit,
-                _HIT_COLUMNS,
+                HIT_COLUMNS,
                 [row(*planned[i][:3], repeated(planned[i][3])) for i in repeats],
             ),
             strict=True,
@@ -638,7 +418,7 @@ def reads_ingest(
     message = _Messages()
     result = IngestResult()
     rejected = result.rejected
-    db = _Db(now)
+    db = Db(now)
     sqlite = db.sqlite
     no_candidates = db.no_candidates
     received = db.now
@@ -733,7 +513,7 @@ def reads_ingest(
         rows.append(
             (
                 camera.id,
-                _sqlite_time(stamp, ts) if sqlite else ts,  # type: ignore[arg-type] # see _Db
+                sqlite_time(stamp, ts) if sqlite else ts,  # type: ignore[arg-type] # see Db
                 raw_text,
                 plate[0],
                 plate[3],
@@ -778,7 +558,7 @@ class _Batch:
     rows: list[tuple[Any, ...]]
     hit_reads: list[_Read]
     cameras: dict[int, CameraInfo]
-    db: _Db
+    db: Db
     source: str
     now: datetime
     result: IngestResult
@@ -789,10 +569,10 @@ def _store(batches: list[_Batch]) -> None:
     """Store ``batches`` in one transaction: one INSERT of all their plain reads, each one's
     hits, one UPDATE of the cameras seen."""
     with transaction.atomic():
-        _tune(batches[0].db)
+        tune(batches[0].db)
         rows = [row for b in batches for row in b.rows]
         if rows:
-            _insert(PlateRead, _COLUMNS, rows)
+            insert_rows(PlateRead, READ_COLUMNS, rows)
         for b in batches:
             if b.hit_reads:
                 _store_hits(b.hit_reads, b.db, b.source, b.result)
