@@ -165,3 +165,45 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
             tried += 1
             hits += bool(got)
     assert hits > tried // 3  # matches were exercised, not only misses
+
+
+def test_the_one_edit_filter_counts_entries_and_forgets_removed_ones() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from safecity.cameras.matching import Entry, WatchlistIndex
+
+    def entry(entry_id: int, key: str) -> Entry:
+        return Entry(
+            {
+                "id": entry_id,
+                "plate_key": key,
+                "display": key,
+                "reason": "",
+                "priority": "normal",
+                "valid_from": datetime.now(UTC) - timedelta(days=1),
+                "valid_until": None,
+                "allow_one_edit": True,
+                "unit_id": 1,
+                "classification": 0,
+                "watchlist_id": 1,
+                "watchlist__name": "list",
+                "watchlist__kind": "stolen",
+                "watchlist__unit__path": "/1/",
+            }
+        )
+
+    index = WatchlistIndex()
+    index._put(entry(1, "51F12345"))
+    index._put(entry(2, "51F12399"))  # the same first five characters
+    now = datetime.now(UTC)
+
+    def one_edit_hits(text: str) -> set[int]:
+        return {m.entry.id for m in index.match(read_plate(text), None, [], now)}
+
+    assert one_edit_hits("51F12346") == {1}
+    assert one_edit_hits("51F12398") == {2}
+    index._remove(1)
+    assert one_edit_hits("51F12346") == set()
+    assert one_edit_hits("51F12398") == {2}  # its head is still counted for entry 2
+    index._remove(2)
+    assert index.heads == index.tails == index.ends == index.near == {}

@@ -232,6 +232,30 @@ def test_candidates_are_stored_with_the_read(camera: Camera) -> None:
     ]
 
 
+def test_candidates_with_awkward_text_are_stored_as_json_writes_them(camera: Camera) -> None:
+    import json
+
+    from safecity.cameras.rows import Db
+
+    awkward = [
+        {"plate": 'Đ"51F\\1', "confidence": 0.1 + 0.2},
+        {"plate": "51F\n\t\u0001 12345 ", "confidence": 1},
+        {"plate": "", "confidence": 0},
+        {"plate": "xe máy 59-X1", "confidence": None},
+    ]
+    reads_ingest(reads=[read(camera, "51F-123.45", candidates=awkward)], trusted=True)
+
+    expected = [
+        {"plate": 'Đ"51F\\1', "confidence": 0.1 + 0.2},
+        {"plate": "51F\n\t\u0001 12345", "confidence": 1.0},  # trimmed, as any candidate
+        {"plate": "", "confidence": 0.0},
+        {"plate": "xe máy 59-X1", "confidence": None},
+    ]
+    assert PlateRead.objects.get().candidates == expected
+    if connection.vendor == "sqlite":  # written by hand there: the very text json.dumps gives
+        assert Db(timezone.now()).candidates(expected) == json.dumps(expected)
+
+
 def test_a_batch_costs_a_fixed_number_of_statements(
     camera: Camera, django_assert_max_num_queries: Any
 ) -> None:

@@ -524,7 +524,7 @@ def reads_ingest(
                 (1 if plate[6] else 0) if sqlite else plate[6],
                 (1 if plate[7] else 0) if sqlite else plate[7],
                 confidence,
-                db.json(candidates) if candidates else no_candidates,
+                db.candidates(candidates) if candidates else no_candidates,
                 vehicle_type,
                 color,
                 direction,
