@@ -114,6 +114,57 @@ def test_the_time_limits_are_knobs(camera: Camera, settings: Any) -> None:
     assert result.accepted == 1
 
 
+@pytest.mark.parametrize("micro", [0, 500000])
+def test_the_time_limits_hold_to_the_microsecond_whatever_the_time_s_form(
+    camera: Camera, settings: Any, micro: int
+) -> None:
+    # On SQLite the usual form is checked as the text it is stored as, other forms as a
+    # datetime: both must draw the line at the same moment (a whole second is stored without
+    # a fraction, and must still sort before the same second plus a microsecond).
+    settings.SAFECITY_CAMERAS_READ_MAX_AGE = 3600
+    settings.SAFECITY_CAMERAS_READ_MAX_FUTURE = 60
+    now = timezone.now().replace(microsecond=micro)
+    latest, oldest = now + timedelta(seconds=60), now - timedelta(seconds=3600)
+    tick = timedelta(microseconds=1)
+    vietnam = timezone.get_fixed_timezone(7 * 60)
+    forms = [
+        lambda moment: moment.astimezone(vietnam).isoformat(),
+        lambda moment: moment.isoformat().replace("+00:00", "Z"),
+        lambda moment: moment,
+    ]
+    cases = [(latest, ""), (latest + tick, "ts_in_future"), (latest - tick, "")]
+    cases += [(oldest, ""), (oldest - tick, "ts_too_old"), (oldest + tick, "")]
+    sent = [(form(moment), code) for form in forms for moment, code in cases]
+
+    result = reads_ingest(
+        reads=[read(camera, "51F-123.45", ts=ts) for ts, _ in sent], now=now, trusted=True
+    )
+
+    refused = {r["index"]: r["code"] for r in result.rejected}
+    assert [refused.get(i, "") for i in range(len(sent))] == [code for _, code in sent]
+    assert result.accepted == 12
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-29T14:05:60.000+07:00",  # no 60th second
+        "2026-11-29T14:05:0a.000+07:00",
+        "2026-11-29T14:05:09.12x+07:00",
+        "2026-11-29T14:05:\u0660\u0669.000+07:00",  # digits, but not ASCII ones
+        "2026-13-29T14:05:09.123+07:00",
+        "2026-11-29T24:05:09.123+07:00",
+        "2026-11-29T14:05:09.123+25:00",
+        "2026-11-29T14:05:09.123456-7:000",
+    ],
+)
+def test_a_time_of_the_usual_length_that_is_no_time_is_refused(camera: Camera, text: str) -> None:
+    result = reads_ingest(reads=[read(camera, "51F-123.45", ts=text)], trusted=True)
+
+    assert [r["code"] for r in result.rejected] == ["bad_timestamp"]
+    assert not PlateRead.objects.exists()
+
+
 def test_a_time_with_an_offset_is_stored_as_the_same_moment(camera: Camera) -> None:
     ts = timezone.now().replace(microsecond=250000) - timedelta(minutes=1)
     local = ts.astimezone(timezone.get_fixed_timezone(7 * 60))

@@ -39,7 +39,7 @@ from safecity.cameras import plate_index
 from safecity.cameras.camera_cache import CameraInfo, camera_cache, device_speaks_for
 from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
 from safecity.cameras.models import Camera, Hit, PlateRead
-from safecity.cameras.rows import HIT_COLUMNS, READ_COLUMNS, Db, read_row, sqlite_time, tune
+from safecity.cameras.rows import HIT_COLUMNS, READ_COLUMNS, Db, read_row, sqlite_stamp, tune
 from safecity.core import live
 from safecity.core.bulk_insert import insert_rows, insert_rows_returning_ids
 from safecity.core.groupcommit import GroupCommit
@@ -420,6 +420,7 @@ def reads_ingest(
     rejected = result.rejected
     db = Db(now)
     sqlite = db.sqlite
+    future_text, oldest_text = (db.moment(future), db.moment(oldest)) if sqlite else ("", "")
     no_candidates = db.no_candidates
     received = db.now
     # camera code -> (camera, may this caller post for it); None: no such camera
@@ -447,22 +448,32 @@ def reads_ingest(
             code = "camera_not_yours"
         else:
             stamp = item.get("ts")
-            ts = _moment(stamp)
+            # On SQLite a time of the usual shape is checked as the text it is stored as
+            # (which sorts as the moments do): a datetime is made only for a read that hits.
+            stored = sqlite_stamp(stamp) if sqlite else None
+            ts = None if stored is not None else _moment(stamp)
+            if ts is not None and sqlite:
+                stored = db.moment(ts)
             raw = item.get("plate")
             confidence = item.get("confidence")
             vehicle_type = item.get("vehicle_type") or ""
             color = item.get("color") or ""
             direction = item.get("direction") or ""
             extra = item.get("candidates")
-            if ts is None:
-                code = "bad_timestamp"
-            elif ts > future:
-                code = "ts_in_future"
-            elif ts < oldest:
-                code = "ts_too_old"
-            elif raw is not None and type(raw) is not str:
-                code = "bad_plate"
+            if stored is not None:
+                after, before = stored > future_text, stored < oldest_text
+            elif ts is not None:
+                after, before = ts > future, ts < oldest
             else:
+                after = before = False
+                code = "bad_timestamp"
+            if after:
+                code = "ts_in_future"
+            elif before:
+                code = "ts_too_old"
+            elif not code and raw is not None and type(raw) is not str:
+                code = "bad_plate"
+            elif not code:
                 try:
                     if confidence is not None and not (
                         type(confidence) is float and 0.0 <= confidence <= 1.0
@@ -498,7 +509,7 @@ def reads_ingest(
                 _Read(
                     position,
                     camera,
-                    ts,  # type: ignore[arg-type]
+                    ts or _moment(stamp),  # type: ignore[arg-type] # a valid time: checked above
                     raw_text,
                     plate,
                     confidence,
@@ -513,7 +524,7 @@ def reads_ingest(
         rows.append(
             (
                 camera.id,
-                sqlite_time(stamp, ts) if sqlite else ts,  # type: ignore[arg-type] # see Db
+                stored if sqlite else ts,  # see Db
                 raw_text,
                 plate[0],
                 plate[3],
