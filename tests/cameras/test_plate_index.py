@@ -51,7 +51,11 @@ def _traced(key: str) -> list[int]:
 
 
 def _indexed() -> list[tuple[int, str]]:
-    return sorted(PlateReadIndex.objects.values_list("id", "plate_key"))
+    rows = PlateReadIndex.objects.values_list("id", "plate_key", "camera_id", "ts")
+    stored = {r[0]: r for r in PlateRead.objects.values_list("id", "plate_key", "camera_id", "ts")}
+    for row in rows:  # each index row is its read's plate, camera and time
+        assert stored[row[0]] == row
+    return sorted((pk, key) for pk, key, _camera, _ts in rows)
 
 
 def test_a_read_is_found_by_its_plate_before_and_after_it_is_indexed_and_never_twice(
@@ -102,25 +106,66 @@ def test_the_merge_indexes_the_reads_past_the_watermark_in_id_order_a_chunk_at_a
 
 
 @on_sqlite
-def test_the_reads_table_has_no_plate_index_on_sqlite() -> None:
+def test_the_reads_table_has_no_plate_or_camera_index_on_sqlite() -> None:
     with connection.cursor() as cursor:
         reads = connection.introspection.get_constraints(cursor, PlateRead._meta.db_table)
         index = connection.introspection.get_constraints(cursor, PlateReadIndex._meta.db_table)
-    assert [c["columns"] for c in reads.values() if c["index"] and not c["primary_key"]] == [
-        ["camera_id", "ts"]
-    ]
-    assert ["plate_key", "ts"] in [c["columns"] for c in index.values() if c["index"]]
+    assert [c["columns"] for c in reads.values() if c["index"] and not c["primary_key"]] == []
+    indexed = [c["columns"] for c in index.values() if c["index"]]
+    assert ["plate_key", "ts"] in indexed
+    assert ["camera_id", "ts"] in indexed
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="PostgreSQL keeps the reads' index")
-def test_the_reads_table_keeps_its_plate_index_on_postgresql(camera: Camera) -> None:
+def test_the_reads_table_keeps_its_plate_and_camera_indexes_on_postgresql(camera: Camera) -> None:
     with connection.cursor() as cursor:
         reads = connection.introspection.get_constraints(cursor, PlateRead._meta.db_table)
-    assert ["plate_key", "ts"] in [c["columns"] for c in reads.values() if c["index"]]
+    indexed = [c["columns"] for c in reads.values() if c["index"]]
+    assert ["plate_key", "ts"] in indexed
+    assert ["camera_id", "ts"] in indexed
     _ingest(camera, ["51F-123.45"])
     assert plate_index.merge_all() == 0
     assert PlateReadIndex.objects.count() == 0
     assert len(_traced("51F12345")) == 1
+    assert [r.camera_id for r in plate_index.newest_reads_of_camera(camera.pk, limit=5)] == [
+        camera.pk
+    ]
+
+
+def test_a_camera_s_reads_are_found_before_and_after_they_are_indexed_and_never_twice(
+    camera: Camera, other_camera: Camera
+) -> None:
+    _ingest(camera, ["51F-123.45", "59-X1 222.33", "30A-999.88"], hours_ago=5)
+    _ingest(other_camera, ["51F-123.45", "30A-999.88"], hours_ago=4)
+    now = timezone.now()
+
+    def newest(limit: int) -> list[int]:
+        return [r.pk for r in plate_index.newest_reads_of_camera(camera.pk, limit=limit)]
+
+    def seen(start_hours: int, end_hours: int) -> list[int]:
+        reads = plate_index.reads_of_cameras(
+            [camera.pk],
+            start=now - timedelta(hours=start_hours),
+            end=now - timedelta(hours=end_hours),
+        )
+        return sorted(r.pk for r in reads)
+
+    mine = list(
+        PlateRead.objects.filter(camera=camera).order_by("-ts", "-pk").values_list("pk", flat=True)
+    )
+    before = (newest(2), newest(10), seen(6, 0), seen(4, 0))
+    plate_index.merge_all()
+    after = (newest(2), newest(10), seen(6, 0), seen(4, 0))
+    _ingest(camera, ["29A-111.22"], hours_ago=1)  # past the watermark: found in the tail
+    latest = PlateRead.objects.order_by("-pk").first()
+    assert latest is not None
+
+    assert before == after == (mine[:2], mine, sorted(mine), [])
+    assert newest(2) == [latest.pk, mine[0]]
+    assert seen(6, 0) == sorted([*mine, latest.pk])
+    assert seen(2, 0) == [latest.pk]
+    both = plate_index.reads_of_cameras([camera.pk, other_camera.pk], start=now - timedelta(1))
+    assert both.count() == 6
 
 
 @on_sqlite

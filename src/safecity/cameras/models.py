@@ -80,7 +80,8 @@ class PlateRead(models.Model):
     with the raw text); purged after ``SAFECITY_CAMERAS_READ_RETENTION_DAYS`` unless a hit
     points at it."""
 
-    # No index of its own: (camera, ts) below serves it, and every index costs the feed.
+    # No index of its own: (camera, ts) serves it (see Meta: on SQLite in ``PlateReadIndex``),
+    # and every index costs the feed.
     camera = models.ForeignKey(
         Camera,
         on_delete=models.PROTECT,
@@ -114,30 +115,32 @@ class PlateRead(models.Model):
         ordering = ["ts", "id"]
         verbose_name = _("plate read")
         verbose_name_plural = _("plate reads")
-        # The index by plate: on PostgreSQL "plateread_plate_ts" (plate_key, ts), made by
-        # migration 0002 and left out of the model state so that SQLite does not get it; on
-        # SQLite the table below, filled behind ingestion (``cameras.plate_index``).
-        indexes = [
-            models.Index(fields=["camera", "ts"], name="plateread_camera_ts"),
-        ]
+        # The indexes by plate and by camera: on PostgreSQL "plateread_plate_ts" (plate_key,
+        # ts) and "plateread_camera_ts" (camera, ts), made by migration 0001 and left out of
+        # the model state (0002, 0003) so that SQLite does not keep them; on SQLite the table
+        # below, filled behind ingestion (``cameras.plate_index``).
 
     def __str__(self) -> str:
         return f"{self.display or self.raw_text} @ {self.camera_id}"
 
 
 class PlateReadIndex(models.Model):
-    """On SQLite, the reads' index by plate, kept in its own table and filled in the background
-    by ``cameras.plate_index`` (one statement that SQLite runs without Python's lock), so that
-    storing a read does not also insert it at a random place of a plate index. Holds every
-    read up to its highest id; later reads are found by scanning that tail. Empty on
-    PostgreSQL, where the reads table has its own plate index."""
+    """On SQLite, the reads' indexes by plate and by camera, kept in their own table and filled
+    in the background by ``cameras.plate_index`` (one statement that SQLite runs without
+    Python's lock), so that storing a read does not also insert it at a random place of two
+    indexes. Holds every read up to its highest id; later reads are found by scanning that
+    tail. Empty on PostgreSQL, where the reads table has its own indexes."""
 
     id = models.IntegerField(primary_key=True)  # the read's id (no foreign key: purged alike)
     plate_key = models.CharField(max_length=20)
     ts = models.DateTimeField()
+    camera_id = models.IntegerField(default=0)  # no foreign key: a copy, as the id
 
     class Meta:
-        indexes = [models.Index(fields=["plate_key", "ts"], name="platereadindex_plate_ts")]
+        indexes = [
+            models.Index(fields=["plate_key", "ts"], name="platereadindex_plate_ts"),
+            models.Index(fields=["camera_id", "ts"], name="platereadindex_camera_ts"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.plate_key} → {self.pk}"

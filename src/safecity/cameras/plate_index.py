@@ -77,8 +77,9 @@ def merge(limit: int = CHUNK) -> int:
         return 0
     index, reads = _tables()
     sql = (
-        f"INSERT INTO {index} (id, plate_key, ts) SELECT id, plate_key, ts FROM "  # noqa: S608
-        f"(SELECT id, plate_key, ts FROM {reads} WHERE id > {_watermark(index)} "
+        f"INSERT INTO {index} (id, plate_key, ts, camera_id) SELECT id, plate_key, ts, "  # noqa: S608
+        f"camera_id FROM (SELECT id, plate_key, ts, camera_id FROM {reads} "
+        f"WHERE id > {_watermark(index)} "
         "ORDER BY id LIMIT %s) ORDER BY plate_key, ts"
     )
     turn: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
@@ -125,9 +126,44 @@ def reads_of_plate(
     if not in_use():
         return reads
     indexed = PlateReadIndex.objects.filter(window, plate_key=key).values("id")
+    return reads.filter(Q(id__in=indexed) | Q(id__gt=_watermark_expression()))
+
+
+def reads_of_cameras(
+    camera_ids: list[int], *, start: datetime | None = None, end: datetime | None = None
+) -> QuerySet[PlateRead]:
+    """Reads by these cameras, seen at or after ``start`` and at or before ``end`` (either may
+    be left open). On SQLite: the indexed reads and the tail past the watermark, in one
+    query."""
+    window = Q()
+    if start is not None:
+        window &= Q(ts__gte=start)
+    if end is not None:
+        window &= Q(ts__lte=end)
+    reads = PlateRead.objects.filter(window, camera_id__in=camera_ids)
+    if not in_use():
+        return reads
+    indexed = PlateReadIndex.objects.filter(window, camera_id__in=camera_ids).values("id")
+    return reads.filter(Q(id__in=indexed) | Q(id__gt=_watermark_expression()))
+
+
+def newest_reads_of_camera(camera_id: int, *, limit: int) -> QuerySet[PlateRead]:
+    """A camera's ``limit`` newest reads, newest first. On SQLite: the newest indexed ones and
+    the tail past the watermark, in one query."""
+    reads = PlateRead.objects.filter(camera_id=camera_id)
+    if in_use():
+        newest = (
+            PlateReadIndex.objects.filter(camera_id=camera_id)
+            .order_by("-ts", "-id")
+            .values("id")[:limit]
+        )
+        reads = reads.filter(Q(id__in=newest) | Q(id__gt=_watermark_expression()))
+    return reads.order_by("-ts", "-id")[:limit]
+
+
+def _watermark_expression() -> Coalesce:
     # An empty index has no highest id: then every read is in the tail.
-    watermark = Coalesce(Subquery(PlateReadIndex.objects.order_by("-id").values("id")[:1]), 0)
-    return reads.filter(Q(id__in=indexed) | Q(id__gt=watermark))
+    return Coalesce(Subquery(PlateReadIndex.objects.order_by("-id").values("id")[:1]), 0)
 
 
 class _Merger:

@@ -80,8 +80,8 @@ def camera_row(camera: Camera) -> dict[str, Any]:
 
 
 def camera_reads(camera_id: int, *, limit: int) -> QuerySet[PlateRead]:
-    """A camera's newest reads (index (camera, ts))."""
-    return PlateRead.objects.filter(camera_id=camera_id).order_by("-ts", "-id")[:limit]
+    """A camera's newest reads (index (camera, ts); on SQLite ``plate_index``)."""
+    return plate_index.newest_reads_of_camera(camera_id, limit=limit)
 
 
 def latest_reads(camera_ids: list[int], *, per_camera: int = 5) -> dict[int, list[dict[str, Any]]]:
@@ -340,8 +340,8 @@ def reads_near(
     if not cameras:
         return []
     return list(
-        PlateRead.objects.filter(
-            camera__in=cameras, ts__gte=moment - window, ts__lte=moment + window
+        plate_index.reads_of_cameras(
+            [c.pk for c in cameras], start=moment - window, end=moment + window
         )
         .select_related("camera")
         .order_by("ts", "id")[:limit]
