@@ -1,7 +1,7 @@
-"""On SQLite the reads' plate index is filled behind ingestion (``cameras.plate_index``): a
-read is found by its plate before it is indexed, after, and never twice; the index follows
-the purge; two mergers at once index each read once. On PostgreSQL the reads table keeps its
-own plate index and the trace asks it directly."""
+"""On SQLite the reads' index by plate and by camera is filled behind ingestion
+(``cameras.plate_index``): a read is found by its plate or camera before it is indexed, after,
+and never twice; the index follows the purge; two mergers at once index each read once. On
+PostgreSQL the reads table keeps its own indexes and the queries ask it directly."""
 
 from __future__ import annotations
 

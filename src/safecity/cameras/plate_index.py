@@ -1,23 +1,25 @@
-"""On SQLite, the reads' index by plate is filled behind ingestion, not by it.
+"""On SQLite, the reads' indexes by plate and by camera are filled behind ingestion, not by it.
 
-Storing a read into a table indexed by plate inserts it at a random place of that index, and
-the commit then writes every index page the batch touched: about a quarter of a read's cost,
-all of it under Python's global lock (SQLite lets go of it only for one row at a time). Here
-the reads table has no plate index on SQLite. ``PlateReadIndex`` (read id, plate, time) is
-filled by one ``INSERT … SELECT`` per chunk of reads, sorted by plate: SQLite runs a whole
-statement without Python's lock, so on a machine with two cores the indexing runs beside the
-next batch's checking and matching instead of after it.
+Storing a read into a table indexed by plate inserts it at a random place of that index (and
+by camera, at one of a camera count's places), and the commit then writes every index page
+the batch touched: about a quarter of a read's cost, all of it under Python's global lock
+(SQLite lets go of it only for one row at a time). Here the reads table has no index but its
+id on SQLite. ``PlateReadIndex`` (read id, plate, time, camera; indexed by plate and time and
+by camera and time) is filled by one ``INSERT … SELECT`` per chunk of reads, sorted by plate:
+SQLite runs a whole statement without Python's lock, so on a machine with two cores the
+indexing runs beside the next batch's checking and matching instead of after it.
 
 Why nothing is missed: on SQLite one transaction writes at a time and ids come from
 ``AUTOINCREMENT`` (never reused), so ids grow in commit order. The index therefore holds
 every committed read up to its highest id (the watermark, ``max(id)`` of the index); a read
-above it is found by scanning that tail of the reads table by id. ``reads_of_plate`` asks for
-both in one statement (one snapshot), so a read is found whether or not it is indexed yet.
-A crash loses nothing: the index is derived, and the next merge starts at the watermark.
+above it is found by scanning that tail of the reads table by id. ``reads_of_plate``,
+``reads_of_cameras`` and ``newest_reads_of_camera`` ask for both in one statement (one
+snapshot), so a read is found whether or not it is indexed yet. A crash loses nothing: the
+index is derived, and the next merge starts at the watermark.
 
 On PostgreSQL ids are not given out in commit order (a watermark could pass a read that
 commits later), and an insert there does not hold Python's lock: the reads table keeps its
-plate index there and this module does nothing.
+indexes there and this module does nothing.
 """
 
 from __future__ import annotations
