@@ -3,6 +3,8 @@ look-alike characters read by their place in the plate, and unreadable text kept
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from safecity.cameras.matching import fold, read_plate, within_one_edit
@@ -78,6 +80,29 @@ def test_resolving_a_look_alike_never_leaves_its_class() -> None:
             assert fold(sent) == fold(read_as), (sent, read_as)
 
 
+def _entry(entry_id: int, key: str, *, one_edit: bool, since: Any) -> Any:
+    from safecity.cameras.matching import Entry
+
+    return Entry(
+        {
+            "id": entry_id,
+            "plate_key": key,
+            "display": key,
+            "reason": "",
+            "priority": "normal",
+            "valid_from": since,
+            "valid_until": None,
+            "allow_one_edit": one_edit,
+            "unit_id": 1,
+            "classification": 0,
+            "watchlist_id": 1,
+            "watchlist__name": "list",
+            "watchlist__kind": "stolen",
+            "watchlist__unit__path": "/1/",
+        }
+    )
+
+
 def _reference_matches(
     entries: list[tuple[int, str, bool]], text: str
 ) -> dict[int, tuple[str, float]]:
@@ -100,7 +125,7 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
     import random
     from datetime import UTC, datetime, timedelta
 
-    from safecity.cameras.matching import Entry, WatchlistIndex
+    from safecity.cameras.matching import WatchlistIndex
 
     rng = random.Random(2)
     week_ago = datetime.now(UTC) - timedelta(days=7)
@@ -114,26 +139,7 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
     entries = [(i, key, rng.random() < 0.3) for i, key in enumerate(sorted(keys), 1)]
     index = WatchlistIndex()
     for entry_id, key, one_edit in entries:
-        index._put(
-            Entry(
-                {
-                    "id": entry_id,
-                    "plate_key": key,
-                    "display": key,
-                    "reason": "",
-                    "priority": "normal",
-                    "valid_from": week_ago,
-                    "valid_until": None,
-                    "allow_one_edit": one_edit,
-                    "unit_id": 1,
-                    "classification": 0,
-                    "watchlist_id": 1,
-                    "watchlist__name": "list",
-                    "watchlist__kind": "stolen",
-                    "watchlist__unit__path": "/1/",
-                }
-            )
-        )
+        index._put(_entry(entry_id, key, one_edit=one_edit, since=week_ago))
     swaps = {"0": "OD", "1": "IL", "5": "S", "8": "B", "2": "Z", "6": "G", "B": "8", "S": "5"}
     tried = hits = 0
     for entry_id, key, _one_edit in entries:
@@ -170,32 +176,13 @@ def test_the_index_finds_what_comparing_every_entry_finds() -> None:
 def test_the_one_edit_filter_counts_entries_and_forgets_removed_ones() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from safecity.cameras.matching import Entry, WatchlistIndex
+    from safecity.cameras.matching import WatchlistIndex
 
-    def entry(entry_id: int, key: str) -> Entry:
-        return Entry(
-            {
-                "id": entry_id,
-                "plate_key": key,
-                "display": key,
-                "reason": "",
-                "priority": "normal",
-                "valid_from": datetime.now(UTC) - timedelta(days=1),
-                "valid_until": None,
-                "allow_one_edit": True,
-                "unit_id": 1,
-                "classification": 0,
-                "watchlist_id": 1,
-                "watchlist__name": "list",
-                "watchlist__kind": "stolen",
-                "watchlist__unit__path": "/1/",
-            }
-        )
-
-    index = WatchlistIndex()
-    index._put(entry(1, "51F12345"))
-    index._put(entry(2, "51F12399"))  # the same first five characters
     now = datetime.now(UTC)
+    index = WatchlistIndex()
+    index._put(_entry(1, "51F12345", one_edit=True, since=now - timedelta(days=1)))
+    # The same first five characters.
+    index._put(_entry(2, "51F12399", one_edit=True, since=now - timedelta(days=1)))
 
     def one_edit_hits(text: str) -> set[int]:
         return {m.entry.id for m in index.match(read_plate(text), None, [], now)}

@@ -420,7 +420,8 @@ def reads_ingest(
     rejected = result.rejected
     db = Db(now)
     sqlite = db.sqlite
-    future_text, oldest_text = (db.moment(future), db.moment(oldest)) if sqlite else ("", "")
+    # The accepted window as the reads' times are compared (``when`` below).
+    latest, earliest = db.moment(future), db.moment(oldest)
     no_candidates = db.no_candidates
     received = db.now
     # camera code -> (camera, may this caller post for it); None: no such camera
@@ -448,32 +449,29 @@ def reads_ingest(
             code = "camera_not_yours"
         else:
             stamp = item.get("ts")
-            # On SQLite a time of the usual shape is checked as the text it is stored as
-            # (which sorts as the moments do): a datetime is made only for a read that hits.
-            stored = sqlite_stamp(stamp) if sqlite else None
-            ts = None if stored is not None else _moment(stamp)
-            if ts is not None and sqlite:
-                stored = db.moment(ts)
+            # The time as it is stored (``Db.moment``). On SQLite, text that sorts as the
+            # moments do: a time of the usual shape is checked as that text, and a datetime is
+            # made only for a read that hits.
+            ts = None
+            when = sqlite_stamp(stamp) if sqlite else None
+            if when is None:
+                ts = _moment(stamp)
+                when = None if ts is None else db.moment(ts)
             raw = item.get("plate")
             confidence = item.get("confidence")
             vehicle_type = item.get("vehicle_type") or ""
             color = item.get("color") or ""
             direction = item.get("direction") or ""
             extra = item.get("candidates")
-            if stored is not None:
-                after, before = stored > future_text, stored < oldest_text
-            elif ts is not None:
-                after, before = ts > future, ts < oldest
-            else:
-                after = before = False
+            if when is None:
                 code = "bad_timestamp"
-            if after:
+            elif when > latest:
                 code = "ts_in_future"
-            elif before:
+            elif when < earliest:
                 code = "ts_too_old"
-            elif not code and raw is not None and type(raw) is not str:
+            elif raw is not None and type(raw) is not str:
                 code = "bad_plate"
-            elif not code:
+            else:
                 try:
                     if confidence is not None and not (
                         type(confidence) is float and 0.0 <= confidence <= 1.0
@@ -524,7 +522,7 @@ def reads_ingest(
         rows.append(
             (
                 camera.id,
-                stored if sqlite else ts,  # see Db
+                when,
                 raw_text,
                 plate[0],
                 plate[3],

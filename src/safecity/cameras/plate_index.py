@@ -119,11 +119,7 @@ def reads_of_plate(
 ) -> QuerySet[PlateRead]:
     """Reads of the plate ``key``, seen at or after ``start`` and before ``end`` (either may be
     left open). On SQLite: the indexed reads and the tail past the watermark, in one query."""
-    window = Q()
-    if start is not None:
-        window &= Q(ts__gte=start)
-    if end is not None:
-        window &= Q(ts__lt=end)
+    window = _window(start, ts__lt=end)
     reads = PlateRead.objects.filter(window, plate_key=key)
     if not in_use():
         return reads
@@ -137,11 +133,7 @@ def reads_of_cameras(
     """Reads by these cameras, seen at or after ``start`` and at or before ``end`` (either may
     be left open). On SQLite: the indexed reads and the tail past the watermark, in one
     query."""
-    window = Q()
-    if start is not None:
-        window &= Q(ts__gte=start)
-    if end is not None:
-        window &= Q(ts__lte=end)
+    window = _window(start, ts__lte=end)
     reads = PlateRead.objects.filter(window, camera_id__in=camera_ids)
     if not in_use():
         return reads
@@ -161,6 +153,16 @@ def newest_reads_of_camera(camera_id: int, *, limit: int) -> QuerySet[PlateRead]
         )
         reads = reads.filter(Q(id__in=newest) | Q(id__gt=_watermark_expression()))
     return reads.order_by("-ts", "-id")[:limit]
+
+
+def _window(start: datetime | None, **end: datetime | None) -> Q:
+    """Seen at or after ``start`` and before (``ts__lt``) or at (``ts__lte``) the end; an
+    end or start of ``None`` is left open."""
+    window = Q(ts__gte=start) if start is not None else Q()
+    for lookup, moment in end.items():
+        if moment is not None:
+            window &= Q(**{lookup: moment})
+    return window
 
 
 def _watermark_expression() -> Coalesce:
