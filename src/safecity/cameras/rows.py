@@ -122,7 +122,7 @@ class Db:
     def moment(self, value: datetime) -> Any:
         # Django's SQLite backend stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (str of a
         # naive datetime): the same text, without its per-value conversions. An aware time in
-        # UTC prints that followed by "+00:00" (the read loop uses ``sqlite_time``).
+        # UTC prints that followed by "+00:00" (the read loop uses ``sqlite_stamp``).
         if self.sqlite:
             return value.astimezone(UTC).isoformat(" ")[:-6]
         return value
