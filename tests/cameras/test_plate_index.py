@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from safecity.cameras import plate_index
@@ -166,6 +167,44 @@ def test_a_camera_s_reads_are_found_before_and_after_they_are_indexed_and_never_
     assert seen(2, 0) == [latest.pk]
     both = plate_index.reads_of_cameras([camera.pk, other_camera.pk], start=now - timedelta(1))
     assert both.count() == 6
+
+
+def test_many_cameras_newest_reads_are_each_camera_s_own_and_scan_the_tail_once(
+    camera: Camera, other_camera: Camera
+) -> None:
+    def each(limit: int) -> dict[int, list[int]]:
+        return {
+            c.pk: ids
+            for c in (camera, other_camera)
+            if (ids := [r.pk for r in plate_index.newest_reads_of_camera(c.pk, limit=limit)])
+        }
+
+    def reads_table_queries(limit: int) -> tuple[dict[int, list[int]], int]:
+        with CaptureQueriesContext(connection) as queries:
+            got = plate_index.newest_reads_of_cameras([camera.pk, other_camera.pk, 0], limit=limit)
+        table = connection.ops.quote_name(PlateRead._meta.db_table)
+        return got, sum(table in q["sql"] for q in queries.captured_queries)
+
+    assert plate_index.newest_reads_of_cameras([camera.pk], limit=3) == {}
+    _ingest(camera, ["51F-123.45", "59-X1 222.33", "30A-999.88"], hours_ago=5)
+    _ingest(other_camera, ["51F-123.45", "30A-999.88"], hours_ago=4)
+    in_tail = (reads_table_queries(2), reads_table_queries(10))
+    plate_index.merge_all()
+    indexed = (reads_table_queries(2), reads_table_queries(10))
+    _ingest(camera, ["29A-111.22"], hours_ago=1)  # past the watermark
+    _ingest(other_camera, ["29A-111.22"], hours_ago=6)  # past it, but older than the rest
+    both = (reads_table_queries(2), reads_table_queries(10))
+
+    scans = 1 if plate_index.in_use() else 3  # PostgreSQL: one query a camera asked for
+    assert [got for got, _n in both] == [each(2), each(10)]
+    assert [n for _got, n in (*in_tail, *indexed, *both)] == [scans] * 6
+    mine = list(
+        PlateRead.objects.filter(camera=camera).order_by("-ts", "-pk").values_list("pk", flat=True)
+    )
+    assert in_tail[0][0][camera.pk] == indexed[0][0][camera.pk] == mine[1:3]
+    assert both[0][0][camera.pk] == mine[:2]
+    assert len(both[1][0][other_camera.pk]) == 3
+    assert both[1][0][other_camera.pk][-1] == PlateRead.objects.order_by("-pk").first().pk
 
 
 @on_sqlite

@@ -14,7 +14,8 @@ Why nothing is missed: on SQLite one transaction writes at a time and ids come f
 every committed read up to its highest id (the watermark, ``max(id)`` of the index); a read
 above it is found by scanning that tail of the reads table by id. ``reads_of_plate``,
 ``reads_of_cameras`` and ``newest_reads_of_camera`` ask for both in one statement (one
-snapshot), so a read is found whether or not it is indexed yet. A crash loses nothing: the
+snapshot), so a read is found whether or not it is indexed yet; ``newest_reads_of_cameras``
+reads the watermark first and then asks for both. A crash loses nothing: the
 index is derived, and the next merge starts at the watermark.
 
 On PostgreSQL ids are not given out in commit order (a watermark could pass a read that
@@ -29,10 +30,11 @@ import logging
 import threading
 import time
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from safecity.cameras.models import PlateRead, PlateReadIndex
 from safecity.core.sqlite.base import tune_for_bulk_writes, write_turn
@@ -119,12 +121,7 @@ def reads_of_plate(
 ) -> QuerySet[PlateRead]:
     """Reads of the plate ``key``, seen at or after ``start`` and before ``end`` (either may be
     left open). On SQLite: the indexed reads and the tail past the watermark, in one query."""
-    window = _window(start, ts__lt=end)
-    reads = PlateRead.objects.filter(window, plate_key=key)
-    if not in_use():
-        return reads
-    indexed = PlateReadIndex.objects.filter(window, plate_key=key).values("id")
-    return reads.filter(Q(id__in=indexed) | Q(id__gt=_watermark_expression()))
+    return _indexed_or_tail(_window(start, ts__lt=end), plate_key=key)
 
 
 def reads_of_cameras(
@@ -133,11 +130,17 @@ def reads_of_cameras(
     """Reads by these cameras, seen at or after ``start`` and at or before ``end`` (either may
     be left open). On SQLite: the indexed reads and the tail past the watermark, in one
     query."""
-    window = _window(start, ts__lte=end)
-    reads = PlateRead.objects.filter(window, camera_id__in=camera_ids)
+    return _indexed_or_tail(_window(start, ts__lte=end), camera_id__in=camera_ids)
+
+
+def _indexed_or_tail(window: Q, **lookup: Any) -> QuerySet[PlateRead]:
+    """The reads in ``window`` that match ``lookup`` (a plate or cameras: both are columns of
+    the index too). On SQLite the index answers up to the watermark and the tail past it is
+    scanned, in one statement (one snapshot)."""
+    reads = PlateRead.objects.filter(window, **lookup)
     if not in_use():
         return reads
-    indexed = PlateReadIndex.objects.filter(window, camera_id__in=camera_ids).values("id")
+    indexed = PlateReadIndex.objects.filter(window, **lookup).values("id")
     return reads.filter(Q(id__in=indexed) | Q(id__gt=_watermark_expression()))
 
 
@@ -153,6 +156,54 @@ def newest_reads_of_camera(camera_id: int, *, limit: int) -> QuerySet[PlateRead]
         )
         reads = reads.filter(Q(id__in=newest) | Q(id__gt=_watermark_expression()))
     return reads.order_by("-ts", "-id")[:limit]
+
+
+def newest_reads_of_cameras(camera_ids: list[int], *, limit: int) -> dict[int, list[int]]:
+    """Each camera's ``limit`` newest read ids, newest first (a camera without reads is left
+    out). For the map's camera layer, which asks for up to a few hundred cameras at a time.
+
+    On SQLite the tail past the watermark is scanned ONCE for all of them (asking
+    ``newest_reads_of_camera`` for each camera would scan it once per camera: under a busy
+    feed, tens of thousands of reads each time). The watermark is read first: every read at
+    or below it is in the index then and stays there, so the index's newest per camera and
+    the tail past it, taken after, miss nothing; a read the merger indexes in between may be
+    found twice and is counted once."""
+    if not camera_ids:
+        return {}
+    sqlite = in_use()
+    watermark = 0
+    if sqlite:
+        index, _reads = _tables()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_watermark(index)}")  # noqa: S608 - a quoted table name
+            watermark = int(cursor.fetchone()[0])
+    # Each camera's newest: by the index (camera, ts), of the index table on SQLite.
+    model: type[PlateRead] | type[PlateReadIndex] = PlateReadIndex if sqlite else PlateRead
+    found: dict[int, dict[int, datetime]] = {
+        camera_id: dict(
+            model.objects.filter(camera_id=camera_id)
+            .order_by("-ts", "-id")
+            .values_list("id", "ts")[:limit]
+        )
+        for camera_id in camera_ids
+    }
+    if sqlite:
+        rank = Window(
+            RowNumber(), partition_by=[F("camera_id")], order_by=[F("ts").desc(), F("id").desc()]
+        )
+        tail = (
+            PlateRead.objects.filter(id__gt=watermark, camera_id__in=camera_ids)
+            .annotate(rank=rank)
+            .filter(rank__lte=limit)
+            .values_list("camera_id", "id", "ts")
+        )
+        for camera_id, read_id, ts in tail:
+            found[camera_id][read_id] = ts
+    return {
+        camera_id: sorted(reads, key=lambda pk: (reads[pk], pk), reverse=True)[:limit]
+        for camera_id, reads in found.items()
+        if reads
+    }
 
 
 def _window(start: datetime | None, **end: datetime | None) -> Q:

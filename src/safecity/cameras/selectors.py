@@ -85,13 +85,18 @@ def camera_reads(camera_id: int, *, limit: int) -> QuerySet[PlateRead]:
 
 
 def latest_reads(camera_ids: list[int], *, per_camera: int = 5) -> dict[int, list[dict[str, Any]]]:
-    """The newest reads of each camera (one indexed query per camera: (camera, ts))."""
-    out: dict[int, list[dict[str, Any]]] = {}
-    for camera_id in camera_ids:
-        rows = camera_reads(camera_id, limit=per_camera).values(
+    """The newest reads of each camera (``plate_index.newest_reads_of_cameras``), fetched in
+    one query."""
+    newest = plate_index.newest_reads_of_cameras(camera_ids, limit=per_camera)
+    wanted = [pk for ids in newest.values() for pk in ids]
+    rows = {
+        r["id"]: r
+        for r in PlateRead.objects.filter(id__in=wanted).values(
             "id", "ts", "display", "raw_text", "unreadable", "vehicle_type", "color"
         )
-        out[camera_id] = [
+    }
+    return {
+        camera_id: [
             {
                 "id": r["id"],
                 "ts": r["ts"].isoformat(),
@@ -100,9 +105,10 @@ def latest_reads(camera_ids: list[int], *, per_camera: int = 5) -> dict[int, lis
                 "vehicle_type": r["vehicle_type"],
                 "color": r["color"],
             }
-            for r in rows
+            for r in (rows[pk] for pk in newest.get(camera_id, ()) if pk in rows)
         ]
-    return out
+        for camera_id in camera_ids
+    }
 
 
 # --- Watchlists ---------------------------------------------------------------------------------
