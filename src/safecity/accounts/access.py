@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from safecity.accounts.models import Unit, User
 from safecity.core import audit
@@ -138,3 +140,50 @@ def access_audit_log(user: Any) -> User:
 
 def access_accounts_admin(user: Any) -> User:
     return require_capability(user, "accounts.manage_accounts")
+
+
+# Fields of an officer that decide what they may see and do (``services.ACCESS_FIELDS`` and
+# the admin's own flags).
+GRANT_FIELDS = ("groups", "clearance", "unit", "kind", "is_active", "is_staff")
+
+
+def access_grant_refusals(
+    granter: Any,
+    officer: User,
+    *,
+    changed: set[str],
+    roles_before: set[Group],
+    roles_after: set[Group],
+    clearance_before: int,
+    clearance_after: int | None,
+) -> dict[str, str]:
+    """Why ``granter`` may not make this change to ``officer``'s access, by field (empty: they
+    may). Three rules, so that an administrator cannot give themselves (or anyone) more than
+    they hold: nobody changes their own access; a role is granted or taken away only by an
+    officer whose own permissions include all of that role's; a clearance above the
+    granter's own is neither given nor taken away. A superuser, who holds every permission,
+    is bound by none of them."""
+    if getattr(granter, "is_superuser", False):
+        return {}
+    refusals: dict[str, str] = {}
+    if officer.pk is not None and officer.pk == getattr(granter, "pk", None):
+        for field in sorted(changed & set(GRANT_FIELDS)):
+            refusals[field] = str(
+                _("Nobody may change their own access; ask another administrator.")
+            )
+        return refusals
+    held = granter.get_all_permissions() if is_officer(granter) else set()
+    beyond = sorted(
+        group.name
+        for group in roles_before ^ roles_after
+        if not {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()} <= held
+    )
+    if beyond:
+        refusals["groups"] = str(
+            _("You may grant or take away only roles whose permissions you hold: %(roles)s.")
+            % {"roles": ", ".join(beyond)}
+        )
+    own = getattr(granter, "clearance", 0)
+    if "clearance" in changed and max(clearance_before, clearance_after or 0) > own:
+        refusals["clearance"] = str(_("You may not set a clearance above your own."))
+    return refusals

@@ -299,6 +299,20 @@ def access_changed(*, user: User, fields: set[str]) -> None:
 
 
 @transaction.atomic
+def roles_changed(*, user: User, added: list[str], removed: list[str], actor: Any) -> None:
+    """Record which roles an officer was given and lost (the admin's own record names only
+    the fields changed)."""
+    if added or removed:
+        audit.record(
+            "user.roles_change",
+            actor=actor,
+            object_type="user",
+            object_id=user.pk,
+            detail={"added": added, "removed": removed},
+        )
+
+
+@transaction.atomic
 def totp_device_pending(*, user: User) -> Any:
     """The officer's unconfirmed authenticator being enrolled, made on first need."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
