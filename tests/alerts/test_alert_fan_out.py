@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, transaction
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
+from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from safecity.accounts.models import User
@@ -143,3 +145,39 @@ def test_it_queues_nothing_when_nobody_subscribed_to_the_area(
 
     assert not Delivery.objects.filter(alert=alert).exists()
     assert not DBTaskResult.objects.exists()
+
+
+def test_the_delivery_job_is_written_in_the_publishing_transaction(
+    subscribers: dict[str, Subscription], ngoc: User, thang: User
+):
+    """The job that sends the deliveries commits with them (a job queued only after the
+    commit could fail to be queued and leave deliveries nobody sends)."""
+    with transaction.atomic():
+        alert = publish(ngoc, thang, ward_codes=(SAI_GON,))
+        queued_inside = [t.task_path for t in DBTaskResult.objects.all()]
+
+    assert queued_inside == ["safecity.alerts.tasks.deliveries_dispatch_task"]
+    call_command("worker", "--batch")
+    assert _deliveries(alert) == {("sms", MAI, "sent")}
+
+
+def test_a_warning_whose_job_cannot_be_queued_is_not_published(
+    subscribers: dict[str, Subscription], ngoc: User, thang: User, monkeypatch: pytest.MonkeyPatch
+):
+    draft = services.alert_draft_create(actor=ngoc, content=content(ward_codes=(SAI_GON,)))
+    services.alert_approve(actor=thang, alert=draft)
+
+    def queue_down(*args: object, **kwargs: object) -> None:
+        raise DatabaseError("disk I/O error")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", queue_down)
+    with pytest.raises(DatabaseError):
+        services.alert_publish(actor=ngoc, alert=draft, base_url="https://canhbao.test")
+
+    draft.refresh_from_db()
+    assert draft.status == Alert.Status.APPROVED  # not published without its deliveries' job
+    assert not Delivery.objects.exists()
+    monkeypatch.undo()
+    services.alert_publish(actor=ngoc, alert=draft, base_url="https://canhbao.test")
+    call_command("worker", "--batch")
+    assert _deliveries(draft) == {("sms", MAI, "sent")}

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks_db import DatabaseBackend
 
 from safecity.alerts import areas
 from safecity.alerts.models import Alert, Delivery, Subscription
@@ -146,9 +147,10 @@ def affected_ward_codes(alert: Alert) -> set[int]:
 
 
 def deliveries_queue(*, alert: Alert) -> int:
-    """Write a queued delivery per recipient of ``alert`` and, after commit, queue the job that
-    sends them. Call inside the transaction that publishes the warning. One address gets one
-    message per warning even if several of its subscriptions match."""
+    """Write a queued delivery per recipient of ``alert`` and queue the job that sends them
+    (``_enqueue``: with the database queue, in the same transaction). Call inside the
+    transaction that publishes the warning. One address gets one message per warning even if
+    several of its subscriptions match."""
     codes = affected_ward_codes(alert)
     subscriptions = (
         Subscription.objects.filter(unsubscribed_at__isnull=True, wards__code__in=codes)
@@ -168,9 +170,21 @@ def deliveries_queue(*, alert: Alert) -> int:
     if rows:
         from safecity.alerts.tasks import deliveries_dispatch_task
 
-        alert_id = alert.pk
-        transaction.on_commit(lambda: deliveries_dispatch_task.enqueue(alert_id), robust=True)
+        _enqueue(deliveries_dispatch_task, alert.pk)
     return len(rows)
+
+
+def _enqueue(task: Any, *args: Any) -> None:
+    """Queue ``task`` so that no job is lost between the commit and the queue. With the
+    database queue (the default) the job is written in the caller's transaction: it commits
+    with the deliveries it will send, or neither does (queued after the commit instead, a
+    failure to queue would leave deliveries that nobody sends). The worker sees the job only
+    once committed. A queue elsewhere (the immediate backend runs the job on the spot) is
+    told after the commit."""
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args), robust=True)
 
 
 @transaction.atomic
@@ -293,10 +307,10 @@ def _retry_later(delivery_id: int, when: Any) -> None:
     task = delivery_send_task
     if task.get_backend().supports_defer:
         task = task.using(run_after=when)
-
-    # After commit: the attempt count is saved before the retry can run. A backend that
-    # cannot defer (the immediate one) retries at once.
-    transaction.on_commit(lambda: task.enqueue(delivery_id), robust=True)
+    # In the transaction that saves the attempt count (``_enqueue``): the retry cannot run
+    # before it, nor be lost after it. A backend that cannot defer (the immediate one)
+    # retries at once, after the commit.
+    _enqueue(task, delivery_id)
 
 
 def delivery_counts(alert: Alert) -> dict[str, int]:
