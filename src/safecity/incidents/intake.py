@@ -134,6 +134,9 @@ def _write(group: list[_Pending]) -> list[dict[str, Any]]:
     by_category: dict[str, list[_Pending]] = defaultdict(list)
     for item in group:
         by_category[item.data.category].append(item)
+    services.duplicate_search_lock(
+        {c: [(i.place.lat, i.place.lon) for i in items] for c, items in by_category.items()}
+    )
     candidates = {
         category: services.duplicate_candidates(
             category=category,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.models import Unit
-from safecity.core import audit, live
+from safecity.core import audit, live, locks
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.phones import to_e164
 from safecity.core.text import clean
@@ -156,11 +156,9 @@ def duplicate_candidates(
     if rule is None or not points:
         return []
     metres, minutes = rule
-    # Sized from the same earth radius plus 1 %, so each box contains its whole circle.
-    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
     near = Q()
     for lat, lon in points:
-        dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+        dlat, dlon = _search_box(metres, lat)
         near |= Q(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
     return list(
         Incident.objects.select_related("unit").filter(
@@ -170,6 +168,41 @@ def duplicate_candidates(
             last_report_at__gte=now - timedelta(minutes=minutes),
         )
     )
+
+
+def _search_box(metres: float, lat: float) -> tuple[float, float]:
+    """Half the height and half the width, in degrees, of the box around a point at ``lat``
+    that holds every point within ``metres`` of it (sized from the same earth radius as
+    ``distance_m``, plus 1 %)."""
+    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
+    return dlat, dlat / max(math.cos(math.radians(lat)), 0.01)
+
+
+def duplicate_search_lock(points: dict[str, list[tuple[float, float]]]) -> None:
+    """Hold, until the commit, the areas where reports (points by category) look for an
+    incident to join. Two reports of the same kind within its distance, stored at the same
+    moment by two processes on PostgreSQL, would each find nothing and open two incidents;
+    now the second waits, then finds the first's. The areas are the cells of a grid (side:
+    twice the search box's height) that each report's search box overlaps: a report within
+    the distance of another lies in that one's box, so both hold the cell it lies in."""
+    names = []
+    for category, where in points.items():
+        rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
+        if rule is None:
+            continue
+        side = 4 * _search_box(rule[0], 0.0)[0]
+        for lat, lon in where:
+            dlat, dlon = _search_box(rule[0], lat)
+            names += [
+                f"incidents.duplicates:{category}:{row}:{column}"
+                for row in range(
+                    math.floor((lat - dlat) / side), math.floor((lat + dlat) / side) + 1
+                )
+                for column in range(
+                    math.floor((lon - dlon) / side), math.floor((lon + dlon) / side) + 1
+                )
+            ]
+    locks.hold(names)
 
 
 def nearest_duplicate(
@@ -397,6 +430,7 @@ def _report_store(
     notes: str,
 ) -> Report:
     now = timezone.now()
+    duplicate_search_lock({data.category: [(place.lat, place.lon)]})
     incident = find_duplicate(category=data.category, lat=place.lat, lon=place.lon, now=now)
     joined = incident is not None
     if incident is None:
