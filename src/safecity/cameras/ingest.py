@@ -6,7 +6,8 @@ of 1,000 (one ``executemany`` on PostgreSQL); only when the batch has hits, one 
 hits (the repeat window) and INSERTs of the hits' reads and of the hits; one UPDATE of the
 cameras' ``last_seen_at`` when a camera has not been marked seen for a few seconds. Cameras
 and the watchlists are read from memory (``camera_cache``, ``matching``); rows are made in
-``cameras.rows`` and inserted by ``core.bulk_insert``.
+``cameras.rows`` and inserted by ``core.bulk_insert``; the reads that hit go to
+``hits_raise``, which stores them with their hits and announces the new ones.
 
 Each read is accepted or rejected on its own (``IngestResult.rejected``) with a code:
 ``bad_read`` (not an object), ``unknown_camera``, ``camera_not_yours`` (the device key does not
@@ -24,7 +25,6 @@ drown in them); decisions on hits are.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,11 +37,12 @@ from django.utils.translation import gettext as _
 from safecity.accounts.models import DeviceKey
 from safecity.cameras import plate_index
 from safecity.cameras.camera_cache import CameraInfo, camera_cache, device_speaks_for
-from safecity.cameras.matching import Match, ReadPlate, read_plate, watchlist_index
-from safecity.cameras.models import Camera, Hit, PlateRead
-from safecity.cameras.rows import HIT_COLUMNS, READ_COLUMNS, Db, read_row, sqlite_stamp, tune
+from safecity.cameras.hits_raise import HitRead, store_hits
+from safecity.cameras.matching import read_plate, watchlist_index
+from safecity.cameras.models import Camera, PlateRead
+from safecity.cameras.rows import READ_COLUMNS, Db, sqlite_stamp, tune
 from safecity.core import live
-from safecity.core.bulk_insert import insert_rows, insert_rows_returning_ids
+from safecity.core.bulk_insert import insert_rows
 from safecity.core.groupcommit import GroupCommit
 
 MAX_READS = 1000
@@ -49,7 +50,6 @@ _UNSEEN: Any = object()
 MAX_CANDIDATES = 10
 # A camera's ``last_seen_at`` is written at most this often (seconds) while it keeps posting.
 TOUCH_EVERY_S = 5.0
-HIT_CAPABILITY = "cameras.view_hits"
 
 
 @dataclass
@@ -146,230 +146,6 @@ def _candidates(value: Any) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass(slots=True)
-class _Read:
-    """A read that hit: kept whole until its row and its hits are stored."""
-
-    index: int
-    camera: CameraInfo
-    ts: datetime
-    raw: str
-    plate: ReadPlate
-    confidence: float | None
-    candidates: list[dict[str, Any]]
-    vehicle_type: str
-    color: str
-    direction: str
-    matches: list[Match]
-
-
-# --- Hits ---------------------------------------------------------------------------------------
-
-
-def _recent_alerts(reads: Sequence[_Read], window: timedelta) -> dict[tuple[str, int], list[Any]]:
-    """Alerted hits (not repeats) near the batch's times, by (listed plate, camera).
-
-    The cameras are picked out here, not in the query: with both lists in the query SQLite
-    probed the (plate, camera, ts) index once per pair — 45,000 probes, 12 ms, for a batch
-    with 300 listed plates from 150 cameras — where the plates alone take 300 (0.6 ms)."""
-    plates = {m.entry.key for r in reads for m in r.matches}
-    cameras = {r.camera.id for r in reads}
-    start = min(r.ts for r in reads) - window
-    end = max(r.ts for r in reads) + window
-    found: dict[tuple[str, int], list[Any]] = {}
-    rows = (
-        Hit.objects.filter(repeat_of__isnull=True, plate_key__in=plates, ts__range=(start, end))
-        .order_by()
-        .values_list("plate_key", "camera_id", "ts", "pk")
-    )
-    for plate, camera_id, ts, pk in rows:
-        if camera_id in cameras:
-            found.setdefault((plate, camera_id), []).append((ts, pk))
-    return found
-
-
-def hit_payload(
-    *,
-    hit_id: int,
-    read_id: int,
-    camera: CameraInfo,
-    ts: datetime,
-    plate: str,
-    raw: str,
-    match: Match,
-    vehicle_type: str = "",
-    color: str = "",
-    direction: str = "",
-    image_url: str | None = None,
-) -> dict[str, Any]:
-    """What a console needs to show a hit's banner. The nearest units come from
-    ``GET /api/v1/cameras/hits/{id}`` (``units_url``) when the operator opens it: ranking
-    units costs milliseconds, too much to spend on every hit of a busy feed."""
-    entry = match.entry
-    return {
-        "id": hit_id,
-        "read_id": read_id,
-        "match": match.match,
-        "score": match.score,
-        "plate": plate,
-        "read_as": match.plate,
-        "raw_text": raw,
-        "ts": ts.isoformat(),
-        "camera": {
-            "id": camera.id,
-            "code": camera.code,
-            "name": camera.name,
-            "lat": camera.lat,
-            "lon": camera.lon,
-        },
-        "entry": {
-            "id": entry.id,
-            "plate": entry.display,
-            "reason": entry.reason,
-            "priority": entry.priority,
-            "watchlist_id": entry.watchlist_id,
-            "watchlist": entry.watchlist_name,
-            "watchlist_kind": entry.watchlist_kind,
-        },
-        "vehicle_type": vehicle_type,
-        "color": color,
-        "direction": direction,
-        "image_url": image_url,
-        "units_url": f"/api/v1/cameras/hits/{hit_id}",
-    }
-
-
-def _store_hits(hit_reads: list[_Read], db: Db, source: str, result: IngestResult) -> None:
-    """Store the reads that hit (their ids are needed), their hits, and announce the new ones
-    after commit. A hit on the same listed plate by the same camera within the repeat window
-    (``SAFECITY_CAMERAS_REPEAT_MINUTES``) of an alerted one is stored as its repeat, without an
-    alert."""
-    window = timedelta(minutes=settings.SAFECITY_CAMERAS_REPEAT_MINUTES)
-    recent: dict[tuple[str, int], list[Any]] = _recent_alerts(hit_reads, window) if window else {}
-    hit_reads.sort(key=lambda r: r.ts)  # of several sightings in one batch, the first alerts
-    read_ids = insert_rows_returning_ids(
-        PlateRead,
-        READ_COLUMNS,
-        [
-            read_row(
-                db,
-                r.camera.id,
-                r.ts,
-                r.raw,
-                r.plate,
-                r.confidence,
-                r.candidates,
-                r.vehicle_type,
-                r.color,
-                r.direction,
-                source,
-            )
-            for r in hit_reads
-        ],
-    )
-    # (read, its id, match, the alerted hit it repeats: an id, a list index of this batch, None)
-    planned: list[tuple[_Read, int, Match, Any]] = []
-    for read, read_id in zip(hit_reads, read_ids, strict=True):
-        for match in read.matches:
-            key = (match.entry.key, read.camera.id)
-            prior = None
-            if window:
-                prior = next(
-                    (ref for ts, ref in recent.get(key, ()) if abs(ts - read.ts) < window), None
-                )
-            if prior is None:
-                recent.setdefault(key, []).append((read.ts, ("batch", len(planned))))
-            planned.append((read, read_id, match, prior))
-
-    def row(read: _Read, read_id: int, match: Match, repeat_of: int | None) -> tuple[Any, ...]:
-        entry = match.entry
-        return (
-            read_id,
-            entry.id,
-            read.camera.id,
-            entry.key,
-            match.plate,
-            db.moment(read.ts),
-            read.camera.hit_unit_id,
-            entry.classification,
-            match.match,
-            match.score,
-            repeat_of,
-            Hit.Status.NEW,
-            "",
-            db.now,
-        )
-
-    hit_ids: dict[int, int] = {}
-    alerts = [i for i, p in enumerate(planned) if p[3] is None]
-    for i, pk in zip(
-        alerts,
-        insert_rows_returning_ids(Hit, HIT_COLUMNS, [row(*planned[i][:3], None) for i in alerts]),
-        strict=True,
-    ):
-        hit_ids[i] = pk
-    repeats = [i for i, p in enumerate(planned) if p[3] is not None]
-
-    def repeated(ref: Any) -> int:
-        return hit_ids[ref[1]] if isinstance(ref, tuple) else int(ref)
-
-    if repeats:
-        for i, pk in zip(
-            repeats,
-            insert_rows_returning_ids(
-                Hit,
-                HIT_COLUMNS,
-                [row(*planned[i][:3], repeated(planned[i][3])) for i in repeats],
-            ),
-            strict=True,
-        ):
-            hit_ids[i] = pk
-    for i, (read, read_id, match, prior) in enumerate(planned):
-        shown = read.plate.display or read.raw
-        result.hits.append(
-            {
-                "read_index": read.index,
-                "read_id": read_id,
-                "hit_id": hit_ids[i],
-                "plate": shown,
-                "entry_id": match.entry.id,
-                "entry_plate": match.entry.display,
-                "watchlist": match.entry.watchlist_name,
-                "match": match.match,
-                "score": match.score,
-                "alerted": prior is None,
-            }
-        )
-        if prior is None:
-            live.publish(
-                "camera.hit",
-                hit_payload(
-                    hit_id=hit_ids[i],
-                    read_id=read_id,
-                    camera=read.camera,
-                    ts=read.ts,
-                    plate=shown,
-                    raw=read.raw,
-                    match=match,
-                    vehicle_type=read.vehicle_type,
-                    color=read.color,
-                    direction=read.direction,
-                ),
-                unit_path=_hit_audience(read.camera, match),
-                classification=match.entry.classification,
-                capability=HIT_CAPABILITY,
-            )
-
-
-def _hit_audience(camera: CameraInfo, match: Match) -> list[int]:
-    """The units a hit is told to live, each once: the station of the camera's ward, the
-    camera's owner and the unit keeping the list, with their ancestors (as
-    ``selectors.hits_visible`` lets them see it)."""
-    return list(
-        dict.fromkeys([*camera.hit_unit_path, *camera.unit_path, *match.entry.watchlist_unit_path])
-    )
-
-
 # --- The service --------------------------------------------------------------------------------
 
 
@@ -427,7 +203,7 @@ def reads_ingest(
     # camera code -> (camera, may this caller post for it); None: no such camera
     cameras: dict[Any, tuple[CameraInfo, bool] | None] = {}
     rows: list[tuple[Any, ...]] = []
-    hit_reads: list[_Read] = []
+    hit_reads: list[HitRead] = []
     for position, item in enumerate(reads):
         if type(item) is not dict:
             rejected.append({"index": position, "code": "bad_read", "message": message("bad_read")})
@@ -504,7 +280,7 @@ def reads_ingest(
             matches = index.match(plate, confidence, readings, now)
         if matches:
             hit_reads.append(
-                _Read(
+                HitRead(
                     position,
                     camera,
                     ts or _moment(stamp),  # type: ignore[arg-type] # a valid time: checked above
@@ -565,7 +341,7 @@ def reads_ingest(
 @dataclass(eq=False)
 class _Batch:
     rows: list[tuple[Any, ...]]
-    hit_reads: list[_Read]
+    hit_reads: list[HitRead]
     cameras: dict[int, CameraInfo]
     db: Db
     source: str
@@ -584,7 +360,7 @@ def _store(batches: list[_Batch]) -> None:
             insert_rows(PlateRead, READ_COLUMNS, rows)
         for b in batches:
             if b.hit_reads:
-                _store_hits(b.hit_reads, b.db, b.source, b.result)
+                store_hits(b.hit_reads, b.db, b.source, b.result.hits)
         _touch({k: v for b in batches for k, v in b.cameras.items()}, batches[-1].now)
 
 
