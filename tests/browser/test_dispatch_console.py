@@ -20,7 +20,7 @@ from django.conf import settings
 from safecity.accounts.models import User
 from safecity.accounts.services import token_create
 from safecity.dispatch.models import PatrolUnit, UnitStatus
-from safecity.dispatch.routing import distance_m
+from safecity.geography.distance import distance_m
 from safecity.incidents.models import Incident
 
 if TYPE_CHECKING:

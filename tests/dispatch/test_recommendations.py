@@ -13,8 +13,9 @@ from django.utils import translation
 
 from safecity.accounts.models import Unit, User
 from safecity.dispatch.models import UnitStatus
-from safecity.dispatch.routing import Estimate, Origin, StraightLineRouter, distance_m
+from safecity.dispatch.routing import Estimate, Origin, StraightLineRouter
 from safecity.dispatch.selectors import recommend_units
+from safecity.geography.distance import distance_m
 from safecity.incidents.models import Incident
 from tests.conftest import bearer
 from tests.dispatch.conftest import CENTRE, incident_of, north_of, patrol_unit

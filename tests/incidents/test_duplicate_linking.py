@@ -12,12 +12,11 @@ import pytest
 from django.utils import timezone
 
 from safecity.accounts.models import User
+from safecity.geography.distance import EARTH_RADIUS_M, distance_m
 from safecity.incidents.models import Channel, Incident, IncidentEvent, Report
 from safecity.incidents.selectors import report_public_status
 from safecity.incidents.services import (
-    EARTH_RADIUS_M,
     ReportInput,
-    distance_m,
     incident_close,
     incident_merge,
     report_submit,

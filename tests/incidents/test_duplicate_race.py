@@ -1,6 +1,6 @@
 """Two reports of the same event stored at the same moment by two processes (two threads here,
 each with its own connection, past this process's group commit) open ONE incident: the second
-waits for the first's area lock, then finds and joins its incident (``services.
+waits for the first's area lock, then finds and joins its incident (``duplicates.
 duplicate_search_lock``; on SQLite the single writer already orders them). Real concurrent
 transactions, so outside the test transaction."""
 
@@ -16,12 +16,13 @@ import pytest
 from django.db import connection
 
 from safecity.demo import units_load
+from safecity.geography.distance import EARTH_RADIUS_M
 from safecity.geography.models import Ward
 from safecity.geography.selectors import ward_locator_reset
 from safecity.geography.services import geography_load
-from safecity.incidents import intake, services
+from safecity.incidents import duplicates, intake, services
 from safecity.incidents.models import Channel, Incident, Report
-from safecity.incidents.services import EARTH_RADIUS_M, ReportInput
+from safecity.incidents.services import ReportInput
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,7 +42,7 @@ def _in_step(monkeypatch: Any) -> None:
     """Each sender, having searched for an incident to join, waits (up to a second) for the
     other to have searched too: without a lock both find nothing and both open one."""
     barrier = threading.Barrier(2)
-    search = services.duplicate_candidates
+    search = duplicates.duplicate_candidates
 
     def searched_together(**kwargs: Any) -> list[Incident]:
         found = search(**kwargs)
@@ -50,7 +51,7 @@ def _in_step(monkeypatch: Any) -> None:
             barrier.wait(timeout=1.0)
         return found
 
-    monkeypatch.setattr(services, "duplicate_candidates", searched_together)
+    monkeypatch.setattr(duplicates, "duplicate_candidates", searched_together)
 
 
 def _run(*senders: Any) -> list[BaseException]:
@@ -118,7 +119,7 @@ def test_reports_far_apart_do_not_wait_for_each_other(
     far = (lat + math.degrees(3000 / EARTH_RADIUS_M), lon)
     met = threading.Event()
     barrier = threading.Barrier(2)
-    search = services.duplicate_candidates
+    search = duplicates.duplicate_candidates
 
     def searched_together(**kwargs: Any) -> list[Incident]:
         found = search(**kwargs)
@@ -128,7 +129,7 @@ def test_reports_far_apart_do_not_wait_for_each_other(
             met.set()
         return found
 
-    monkeypatch.setattr(services, "duplicate_candidates", searched_together)
+    monkeypatch.setattr(duplicates, "duplicate_candidates", searched_together)
 
     errors = _run(_alone(sai_gon), _alone(far))
 

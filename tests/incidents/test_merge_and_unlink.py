@@ -11,10 +11,10 @@ from django.test import Client
 from safecity.accounts.models import User
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.models import AuditEntry
+from safecity.geography.distance import EARTH_RADIUS_M
 from safecity.incidents.models import Channel, Incident, IncidentEvent, Priority, Report
 from safecity.incidents.selectors import report_public_status
 from safecity.incidents.services import (
-    EARTH_RADIUS_M,
     ReportInput,
     incident_acknowledge,
     incident_close,

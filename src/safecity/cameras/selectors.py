@@ -30,20 +30,12 @@ from safecity.accounts.access import (
 from safecity.cameras import plate_index
 from safecity.cameras.models import Camera, Hit, PlateRead, Watchlist, WatchlistEntry
 from safecity.core.errors import Forbidden, NotFound
+from safecity.geography.distance import distance_m
 
 HITS = "cameras.view_hits"
 WATCHLISTS = "cameras.manage_watchlists"
 TRACE = "cameras.trace_vehicles"
 _M_PER_DEG_LAT = 111_320.0
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def _scope(user: Any, unit_field: str = "unit") -> Q:

@@ -20,8 +20,8 @@ from shapely.prepared import prep
 from safecity.accounts.models import Unit, User
 from safecity.dispatch import positions, services
 from safecity.dispatch.models import PatrolUnit, UnitKind, UnitStatus
-from safecity.dispatch.routing import distance_m
 from safecity.dispatch.selectors import PositionTarget, recommend_units
+from safecity.geography.distance import distance_m
 from safecity.geography.models import Ward
 from safecity.incidents.models import Incident
 

@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from safecity.accounts.models import path_ids
 from safecity.core import audit, live
 from safecity.dispatch.models import PatrolUnit, Position
-from safecity.dispatch.routing import distance_m
 from safecity.dispatch.selectors import PositionTarget
+from safecity.geography.distance import distance_m
 from safecity.geography.models import Ward
 
 MAX_FIXES = 1000

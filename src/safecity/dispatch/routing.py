@@ -6,7 +6,6 @@ replace the straight-line estimate without touching the recommendation.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,15 +14,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-EARTH_RADIUS_M = 6_371_000.0
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+from safecity.geography.distance import distance_m
 
 
 @dataclass(frozen=True)

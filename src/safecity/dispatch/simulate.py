@@ -28,8 +28,8 @@ from shapely.prepared import prep
 from safecity.core.errors import ApplicationError
 from safecity.dispatch import positions, services, timers
 from safecity.dispatch.models import Assignment, PatrolUnit, UnitStatus
-from safecity.dispatch.routing import distance_m
 from safecity.dispatch.selectors import PositionTarget
+from safecity.geography.distance import distance_m
 from safecity.geography.models import Ward
 from safecity.geography.selectors import ward_at
 

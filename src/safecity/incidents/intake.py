@@ -37,7 +37,7 @@ from safecity.accounts.models import Unit
 from safecity.core import audit, idempotency
 from safecity.core.audit import client_context
 from safecity.core.groupcommit import GroupCommit
-from safecity.incidents import services
+from safecity.incidents import duplicates, services
 from safecity.incidents.models import Incident, IncidentEvent, Report
 
 SCOPE = "reports"
@@ -134,11 +134,11 @@ def _write(group: list[_Pending]) -> list[dict[str, Any]]:
     by_category: dict[str, list[_Pending]] = defaultdict(list)
     for item in group:
         by_category[item.data.category].append(item)
-    services.duplicate_search_lock(
+    duplicates.duplicate_search_lock(
         {c: [(i.place.lat, i.place.lon) for i in items] for c, items in by_category.items()}
     )
     candidates = {
-        category: services.duplicate_candidates(
+        category: duplicates.duplicate_candidates(
             category=category,
             points=[(i.place.lat, i.place.lon) for i in items],
             now=now,
@@ -149,7 +149,7 @@ def _write(group: list[_Pending]) -> list[dict[str, Any]]:
     joined: dict[int, int] = defaultdict(int)  # id of an incident stored before -> reports
     reports: list[Report] = []
     for item in group:
-        found = services.nearest_duplicate(
+        found = duplicates.nearest_duplicate(
             candidates[item.data.category],
             category=item.data.category,
             lat=item.place.lat,

@@ -3,28 +3,27 @@ and the audit trail, and tells the consoles after commit."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import h3
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.models import Unit
-from safecity.core import audit, live, locks
+from safecity.core import audit, live
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.phones import to_e164
 from safecity.core.text import clean
 from safecity.geography.models import Ward
 from safecity.geography.selectors import ward_at
+from safecity.incidents.duplicates import duplicate_search_lock, find_duplicate
 from safecity.incidents.models import (
     DEFAULT_PRIORITY,
     Category,
@@ -36,7 +35,6 @@ from safecity.incidents.models import (
 )
 
 H3_RESOLUTION = 9  # ~0.1 km² cells: fine enough for hotspots, coarse enough to aggregate
-EARTH_RADIUS_M = 6_371_000.0
 
 
 @dataclass(frozen=True)
@@ -50,14 +48,6 @@ class ReportInput:
     reporter_name: str = ""
     reporter_phone: str = ""
     location_source: str = "pin"
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 # --- Location -----------------------------------------------------------------------------------
@@ -140,92 +130,6 @@ def owning_unit(ward_code: int | None) -> Unit:
     with _owners_lock:
         _owners[ward_code] = (now + _OWNER_TTL_SECONDS, unit)
     return unit
-
-
-# --- Duplicates ---------------------------------------------------------------------------------
-
-
-def duplicate_candidates(
-    *, category: str, points: list[tuple[float, float]], now: Any
-) -> list[Incident]:
-    """Open incidents of ``category`` whose last report is within the category's time window
-    (``SAFECITY_DUPLICATE_RULES``) and that may lie within its distance of one of the points
-    (one query, a box around each point). The boxes only narrow the candidates;
-    ``nearest_duplicate`` decides."""
-    rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
-    if rule is None or not points:
-        return []
-    metres, minutes = rule
-    near = Q()
-    for lat, lon in points:
-        dlat, dlon = _search_box(metres, lat)
-        near |= Q(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-    return list(
-        Incident.objects.select_related("unit").filter(
-            near,
-            status__in=Incident.OPEN_STATUSES,
-            category=category,
-            last_report_at__gte=now - timedelta(minutes=minutes),
-        )
-    )
-
-
-def _search_box(metres: float, lat: float) -> tuple[float, float]:
-    """Half the height and half the width, in degrees, of the box around a point at ``lat``
-    that holds every point within ``metres`` of it (sized from the same earth radius as
-    ``distance_m``, plus 1 %)."""
-    dlat = math.degrees(metres / EARTH_RADIUS_M) * 1.01
-    return dlat, dlat / max(math.cos(math.radians(lat)), 0.01)
-
-
-def duplicate_search_lock(points: dict[str, list[tuple[float, float]]]) -> None:
-    """Hold, until the commit, the areas where reports (points by category) look for an
-    incident to join. Two reports of the same kind within its distance, stored at the same
-    moment by two processes on PostgreSQL, would each find nothing and open two incidents;
-    now the second waits, then finds the first's. The areas are the cells of a grid (side:
-    twice the search box's height) that each report's search box overlaps: a report within
-    the distance of another lies in that one's box, so both hold the cell it lies in."""
-    names = []
-    for category, where in points.items():
-        rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
-        if rule is None:
-            continue
-        side = 4 * _search_box(rule[0], 0.0)[0]
-        for lat, lon in where:
-            dlat, dlon = _search_box(rule[0], lat)
-            names += [
-                f"incidents.duplicates:{category}:{row}:{column}"
-                for row in range(
-                    math.floor((lat - dlat) / side), math.floor((lat + dlat) / side) + 1
-                )
-                for column in range(
-                    math.floor((lon - dlon) / side), math.floor((lon + dlon) / side) + 1
-                )
-            ]
-    locks.hold(names)
-
-
-def nearest_duplicate(
-    candidates: list[Incident], *, category: str, lat: float, lon: float
-) -> Incident | None:
-    """The nearest of ``candidates`` within the category's distance of the point."""
-    rule = settings.SAFECITY_DUPLICATE_RULES.get(category)
-    if rule is None:
-        return None
-    best: tuple[float, Incident] | None = None
-    for incident in candidates:
-        d = distance_m(lat, lon, incident.lat, incident.lon)
-        if d <= rule[0] and (best is None or d < best[0]):
-            best = (d, incident)
-    return best[1] if best else None
-
-
-def find_duplicate(*, category: str, lat: float, lon: float, now: Any = None) -> Incident | None:
-    """The nearest open incident of the same category within the category's distance, whose
-    last report is within its time window (``SAFECITY_DUPLICATE_RULES``)."""
-    now = now or timezone.now()
-    candidates = duplicate_candidates(category=category, points=[(lat, lon)], now=now)
-    return nearest_duplicate(candidates, category=category, lat=lat, lon=lon)
 
 
 # --- Timeline and live events ---------------------------------------------------------------------
