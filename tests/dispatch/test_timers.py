@@ -4,6 +4,7 @@ route but not arriving — each past its threshold for the incident's priority r
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +15,12 @@ from django.utils import timezone
 
 from safecity.accounts.models import Unit, User
 from safecity.core.models import AuditEntry
+from safecity.dispatch import timers
 from safecity.dispatch.models import Assignment, OverdueMark, PatrolUnit, UnitStatus
 from safecity.dispatch.selectors import running_timers, thresholds
 from safecity.dispatch.services import assign_units, assignment_release, unit_set_status
 from safecity.dispatch.timers import check_timers
+from safecity.incidents import media
 from safecity.incidents.models import Incident
 from tests.conftest import Published, bearer
 from tests.dispatch.conftest import incident_of
@@ -135,6 +138,27 @@ def test_the_ticker_command_checks_once(station: Unit, capsys: pytest.CaptureFix
 
     assert "1 timer(s) went overdue" in capsys.readouterr().out
     assert OverdueMark.objects.count() == 1
+
+
+def test_the_ticker_sweeps_report_media_once_a_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ticker's housekeeping: the orphan photo sweep (``incidents.media``) runs on its first
+    tick and not again the same day, however often it ticks."""
+    sweeps: list[int] = []
+    ticks: list[int] = []
+    stop = threading.Event()
+
+    def tick() -> None:
+        ticks.append(1)
+        if len(ticks) == 3:
+            stop.set()
+
+    monkeypatch.setattr(media, "_swept", {"at": 0.0})
+    monkeypatch.setattr(media, "media_orphans_sweep", lambda: sweeps.append(1) or 0)
+    monkeypatch.setattr(timers, "camera_housekeeping", tick)
+
+    timers.run_ticker(stop=stop, tick=0.001)
+
+    assert (len(ticks), len(sweeps)) == (3, 1)
 
 
 def test_the_console_reads_the_running_timers_with_their_colours(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from safecity.core.models import AuditEntry
+from safecity.incidents import media
 from safecity.incidents.media import MAX_PHOTOS
 from safecity.incidents.models import Channel, Report, ReportMedia
 from safecity.incidents.services import ReportInput, report_submit
@@ -274,3 +275,34 @@ def test_it_answers_404_for_an_unknown_tracking_code(client: Client, hcmc: Hcmc)
 
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "unknown_tracking_code"
+
+
+def test_files_that_no_report_names_are_swept_once_an_hour_old(
+    client: Client, report: Report, settings: Any, monkeypatch: pytest.MonkeyPatch
+):
+    """GIVEN a photo stored with its report, and a second upload whose transaction rolled back
+    after its files were written (the audit failed)
+    THEN the second's files stay until the sweep, which deletes them (and only them) once they
+    are older than an hour, and audits it."""
+    assert upload(client, report, image("PNG")).status_code == 201
+    kept = set(stored_files(settings))
+
+    def audit_down(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit store unavailable")
+
+    monkeypatch.setattr("safecity.incidents.media.audit.record", audit_down)
+    with pytest.raises(RuntimeError):
+        media.report_media_add(report=report, content=image("JPEG"))
+    monkeypatch.undo()
+    orphans = set(stored_files(settings)) - kept
+    assert len(orphans) == 2  # the original and its public copy
+    assert ReportMedia.objects.count() == 1
+
+    assert media.media_orphans_sweep() == 0  # too young: may be a report being stored
+    an_hour_on = timezone.now() + timedelta(hours=1, minutes=1)
+    assert media.media_orphans_sweep(now=an_hour_on) == 2
+
+    assert set(stored_files(settings)) == kept
+    [entry] = AuditEntry.objects.filter(action="report.media_orphans_delete")
+    assert entry.detail["files"] == 2
+    assert media.media_orphans_sweep(now=an_hour_on) == 0

@@ -23,6 +23,7 @@ from safecity.cameras.services import camera_housekeeping
 from safecity.core import audit, live
 from safecity.dispatch.models import OverdueMark
 from safecity.dispatch.selectors import RunningTimer, running_timers
+from safecity.incidents.media import media_housekeeping
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,11 @@ def run_ticker(*, stop: threading.Event, tick: float | None = None) -> None:
             camera_housekeeping()
         except Exception:
             logger.exception("camera housekeeping failed")
+        try:
+            # Once a day: report photos that no report names (incidents/media.py).
+            media_housekeeping()
+        except Exception:
+            logger.exception("report media housekeeping failed")
         stop.wait(tick)
     if threading.current_thread() is not threading.main_thread():
         connections.close_all()  # this thread's own connections; the thread ends here

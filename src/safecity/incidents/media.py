@@ -3,18 +3,28 @@ MEDIA_ROOT (outside the web root) and served only through access-checked views.
 
 Images also get a re-encoded copy without EXIF (GPS, camera serial) for anything shown to the
 public; the original stays untouched as evidence. Videos are never shown publicly.
+
+The files are written before the row that names them is committed (so that a committed row
+always has its file). A transaction that then rolls back, or a crash in between, leaves files
+that nothing names: citizens' photos kept by no one's decision. ``media_orphans_sweep`` deletes
+them once they are an hour old; the dispatch timers' ticker runs it daily
+(``media_housekeeping``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import time
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,6 +32,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from safecity.core import audit
 from safecity.core.errors import InvalidInput
 from safecity.incidents.models import Report, ReportMedia
+
+log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 5
 MAX_VIDEOS = 1
@@ -132,3 +144,46 @@ def report_media_add(*, report: Report, content: bytes, actor: Any = None) -> Re
 def media_file(media: ReportMedia, *, public: bool) -> Path:
     path = media.public_path if public else media.path
     return Path(settings.MEDIA_ROOT) / path
+
+
+# A file younger than this may belong to a report being stored right now.
+ORPHAN_AGE = timedelta(hours=1)
+SWEEP_EVERY_S = 24 * 3600.0
+_swept = {"at": 0.0}
+
+
+def media_orphans_sweep(*, older_than: timedelta = ORPHAN_AGE, now: datetime | None = None) -> int:
+    """Delete the files under the reports' media folder that no ``ReportMedia`` row names, once
+    older than ``older_than``; the number deleted (audited when any)."""
+    root = Path(settings.MEDIA_ROOT)
+    folder = root / "reports"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or timezone.now()).timestamp() - older_than.total_seconds()
+    old = [p for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime < cutoff]
+    deleted = 0
+    for start in range(0, len(old), 500):
+        names = {str(p.relative_to(root)): p for p in old[start : start + 500]}
+        rows = ReportMedia.objects.filter(Q(path__in=names) | Q(public_path__in=names))
+        named = {name for pair in rows.values_list("path", "public_path") for name in pair}
+        for name, path in names.items():
+            if name not in named:
+                path.unlink(missing_ok=True)
+                deleted += 1
+    if deleted:
+        log.warning("deleted %d report media file(s) that no report names", deleted)
+        audit.record(
+            "report.media_orphans_delete",
+            object_type="report_media",
+            detail={"files": deleted, "older_than_s": int(older_than.total_seconds())},
+        )
+    return deleted
+
+
+def media_housekeeping() -> None:
+    """Once a day per process (on the dispatch timers' ticker): ``media_orphans_sweep``."""
+    clock = time.monotonic()
+    if _swept["at"] and clock - _swept["at"] < SWEEP_EVERY_S:
+        return
+    _swept["at"] = clock
+    media_orphans_sweep()
