@@ -303,6 +303,6 @@ def test_files_that_no_report_names_are_swept_once_an_hour_old(
     assert media.media_orphans_sweep(now=an_hour_on) == 2
 
     assert set(stored_files(settings)) == kept
-    [entry] = AuditEntry.objects.filter(action="report.media_orphans_delete")
-    assert entry.detail["files"] == 2
+    [entry] = AuditEntry.objects.filter(action="media.orphans_delete")
+    assert (entry.object_id, entry.detail["files"]) == ("reports", 2)
     assert media.media_orphans_sweep(now=an_hour_on) == 0

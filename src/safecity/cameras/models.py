@@ -75,6 +75,10 @@ class Camera(models.Model):
         return f"{self.code} {self.name}"
 
 
+# Where the reads' snapshots are kept, under MEDIA_ROOT (by day).
+SNAPSHOTS = "cameras/reads"
+
+
 class PlateRead(models.Model):
     """One plate a camera saw. Kept even when nothing could be read from it (``unreadable``,
     with the raw text); purged after ``SAFECITY_CAMERAS_READ_RETENTION_DAYS`` unless a hit
@@ -107,7 +111,7 @@ class PlateRead(models.Model):
     color = models.CharField(_("colour"), max_length=30, blank=True)
     direction = models.CharField(_("direction"), max_length=30, blank=True)
     # Relative to MEDIA_ROOT (outside the web root); served only through access checks.
-    image = models.FileField(_("snapshot"), upload_to="cameras/reads/%Y/%m/%d", blank=True)
+    image = models.FileField(_("snapshot"), upload_to=f"{SNAPSHOTS}/%Y/%m/%d", blank=True)
     source = models.CharField(_("source"), max_length=20, blank=True, default="http")
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 

@@ -20,6 +20,7 @@ from safecity.accounts.models import DeviceKey, Unit
 from safecity.cameras.camera_cache import camera_cache, device_speaks_for
 from safecity.cameras.ingest import IngestResult, reads_ingest
 from safecity.cameras.models import (
+    SNAPSHOTS,
     Camera,
     Hit,
     PlateRead,
@@ -38,6 +39,7 @@ from safecity.cameras.services_watchlists import (
 )
 from safecity.core import audit, live
 from safecity.core.errors import Conflict, InvalidInput
+from safecity.core.media_sweep import orphans_sweep
 from safecity.core.text import clean
 
 __all__ = [
@@ -255,8 +257,8 @@ PURGE_EVERY_S = 24 * 3600.0
 
 def camera_housekeeping(*, now: datetime | None = None) -> None:
     """The cameras' clockwork, run on every tick of the dispatch timers' ticker (in the server
-    process and in ``safecity dispatch timers``): the offline sweep every tick, the purge of
-    old reads once a day per process."""
+    process and in ``safecity dispatch timers``): the offline sweep every tick; once a day per
+    process, the purge of old reads and of snapshots that no read names."""
     import time
 
     camera_offline_sweep(now=now)
@@ -264,6 +266,30 @@ def camera_housekeeping(*, now: datetime | None = None) -> None:
     if clock - _housekeeping["purged_at"] >= PURGE_EVERY_S or not _housekeeping["purged_at"]:
         _housekeeping["purged_at"] = clock
         reads_purge(now=now)
+        snapshot_orphans_sweep(now=now)
+
+
+def _named_snapshots(names: list[str]) -> set[str]:
+    """Which of these snapshot files a read names. A snapshot is stored as ``<read id>.<ext>``
+    (``read_image_set``; ``<read id>_<suffix>.<ext>`` when the storage had to rename it), so
+    the reads are found by id: the reads table has no index on its image. A file whose name
+    holds no read id is not the cameras' to delete: it counts as named."""
+    by_id: dict[int, list[str]] = {}
+    kept = set()
+    for name in names:
+        head = name.rsplit("/", 1)[-1].split(".", 1)[0].split("_", 1)[0]
+        if head.isdigit():
+            by_id.setdefault(int(head), []).append(name)
+        else:
+            kept.add(name)
+    rows = PlateRead.objects.filter(pk__in=list(by_id)).values_list("image", flat=True)
+    return kept | {str(image) for image in rows if image}
+
+
+def snapshot_orphans_sweep(*, now: datetime | None = None) -> int:
+    """Delete the snapshot files that no read names (an upload whose transaction failed after
+    the file was written), once an hour old (``core.media_sweep``); the number deleted."""
+    return orphans_sweep(SNAPSHOTS, _named_snapshots, now=now)
 
 
 # --- Hits ---------------------------------------------------------------------------------------

@@ -6,19 +6,17 @@ public; the original stays untouched as evidence. Videos are never shown publicl
 
 The files are written before the row that names them is committed (so that a committed row
 always has its file). A transaction that then rolls back, or a crash in between, leaves files
-that nothing names: citizens' photos kept by no one's decision. ``media_orphans_sweep`` deletes
-them once they are an hour old; the dispatch timers' ticker runs it daily
-(``media_housekeeping``).
+that nothing names. ``media_orphans_sweep`` deletes them once they are an hour old
+(``core.media_sweep``); the dispatch timers' ticker runs it daily (``media_housekeeping``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +29,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from safecity.core import audit
 from safecity.core.errors import InvalidInput
+from safecity.core.media_sweep import orphans_sweep
 from safecity.incidents.models import Report, ReportMedia
-
-log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 5
 MAX_VIDEOS = 1
@@ -146,38 +143,19 @@ def media_file(media: ReportMedia, *, public: bool) -> Path:
     return Path(settings.MEDIA_ROOT) / path
 
 
-# A file younger than this may belong to a report being stored right now.
-ORPHAN_AGE = timedelta(hours=1)
 SWEEP_EVERY_S = 24 * 3600.0
 _swept = {"at": 0.0}
 
 
-def media_orphans_sweep(*, older_than: timedelta = ORPHAN_AGE, now: datetime | None = None) -> int:
-    """Delete the files under the reports' media folder that no ``ReportMedia`` row names, once
-    older than ``older_than``; the number deleted (audited when any)."""
-    root = Path(settings.MEDIA_ROOT)
-    folder = root / "reports"
-    if not folder.is_dir():
-        return 0
-    cutoff = (now or timezone.now()).timestamp() - older_than.total_seconds()
-    old = [p for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime < cutoff]
-    deleted = 0
-    for start in range(0, len(old), 500):
-        names = {str(p.relative_to(root)): p for p in old[start : start + 500]}
-        rows = ReportMedia.objects.filter(Q(path__in=names) | Q(public_path__in=names))
-        named = {name for pair in rows.values_list("path", "public_path") for name in pair}
-        for name, path in names.items():
-            if name not in named:
-                path.unlink(missing_ok=True)
-                deleted += 1
-    if deleted:
-        log.warning("deleted %d report media file(s) that no report names", deleted)
-        audit.record(
-            "report.media_orphans_delete",
-            object_type="report_media",
-            detail={"files": deleted, "older_than_s": int(older_than.total_seconds())},
-        )
-    return deleted
+def _named(names: list[str]) -> set[str]:
+    rows = ReportMedia.objects.filter(Q(path__in=names) | Q(public_path__in=names))
+    return {name for pair in rows.values_list("path", "public_path") for name in pair}
+
+
+def media_orphans_sweep(*, now: datetime | None = None) -> int:
+    """Delete the report files that no ``ReportMedia`` row names, once an hour old
+    (``core.media_sweep``); the number deleted."""
+    return orphans_sweep("reports", _named, now=now)
 
 
 def media_housekeeping() -> None:
