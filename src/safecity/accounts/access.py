@@ -176,7 +176,13 @@ def access_grant_refusals(
     beyond = sorted(
         group.name
         for group in roles_before ^ roles_after
-        if not {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()} <= held
+        if not {
+            f"{app}.{codename}"
+            for app, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        <= held
     )
     if beyond:
         refusals["groups"] = str(

@@ -39,9 +39,6 @@ class HitRead:
     matches: list[Match]
 
 
-# --- Hits ---------------------------------------------------------------------------------------
-
-
 def _recent_alerts(reads: Sequence[HitRead], window: timedelta) -> dict[tuple[str, int], list[Any]]:
     """Alerted hits (not repeats) near the batch's times, by (listed plate, camera).
 
