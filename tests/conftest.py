@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,10 +101,18 @@ def published(monkeypatch: pytest.MonkeyPatch) -> Published:
     alerts tests have a fixture of this name of their own: a published alert.)"""
     record = Published()
 
-    def fake(event: str, payload: dict[str, Any], **kwargs: Any) -> None:
-        record.events.append((event, payload, kwargs))
+    defaults = live.Event("", {})
 
-    monkeypatch.setattr(live, "publish", fake)
+    def fake(events: Iterable[live.Event]) -> None:
+        for one in events:
+            routing = {
+                name: getattr(one, name)
+                for name in ("unit_path", "user_ids", "classification", "capability")
+                if getattr(one, name) != getattr(defaults, name)
+            }
+            record.events.append((one.event, one.payload, routing))
+
+    monkeypatch.setattr(live, "publish_many", fake)  # ``publish`` queues through it
     return record
 
 

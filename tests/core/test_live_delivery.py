@@ -75,6 +75,22 @@ def publish_rolled_back(event: str, payload: dict[str, Any], **kwargs: Any) -> N
         pass
 
 
+@database_sync_to_async
+def publish_many_committed(events: list[live.Event]) -> None:
+    with transaction.atomic():
+        live.publish_many(events)
+
+
+@database_sync_to_async
+def publish_many_rolled_back(events: list[live.Event]) -> None:
+    try:
+        with transaction.atomic():
+            live.publish_many(events)
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+
+
 async def next_event(communicator: WebsocketCommunicator) -> dict[str, Any]:
     message: dict[str, Any] = await communicator.receive_json_from(timeout=TIMEOUT)
     return message
@@ -166,6 +182,30 @@ async def test_it_keeps_another_stations_event_from_a_sibling_station(
 
     assert minh_first["payload"] == {"id": 1}
     assert hung_first["payload"] == {"id": 2}
+
+
+async def test_it_delivers_a_batch_of_events_each_to_its_own_audience(
+    hung: User, minh: User, other_station: Unit
+) -> None:
+    """GIVEN Hùng (Sài Gòn station) and Minh (command centre) are connected
+    WHEN one transaction publishes three events together, one of them Bến Thành's
+    THEN Minh receives all three in order and Hùng only his station's two."""
+    events = [
+        live.Event("camera.hit", {"id": 1}, unit_path=other_station.ancestor_ids),
+        live.Event("camera.hit", {"id": 2}, unit_path=hung.unit.ancestor_ids),
+        live.Event("camera.hit", {"id": 3}, unit_path=hung.unit.ancestor_ids),
+    ]
+    async with officer_console(hung) as hung_console, officer_console(minh) as minh_console:
+        await publish_many_rolled_back(events)
+        await publish_many_committed(events)
+
+        minh_ids = [(await next_event(minh_console))["payload"]["id"] for _ in range(3)]
+        hung_ids = [(await next_event(hung_console))["payload"]["id"] for _ in range(2)]
+        assert await hung_console.receive_nothing(timeout=QUIET)
+        assert await minh_console.receive_nothing(timeout=QUIET)
+
+    assert minh_ids == [1, 2, 3]
+    assert hung_ids == [2, 3]
 
 
 async def test_it_delivers_an_event_addressed_to_an_officer_outside_its_unit(

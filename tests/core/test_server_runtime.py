@@ -256,6 +256,40 @@ async def test_a_burst_of_events_from_a_thread_wakes_the_loop_once_and_keeps_its
     assert len(wake_ups) == 2
 
 
+async def test_a_batch_of_events_is_one_after_commit_callback_and_keeps_its_place() -> None:
+    """``publish_many`` (a batch of plate reads' hits) registers one callback for all its
+    events, and they leave in order between the events published before and after it."""
+    layer = InMemoryChannelLayer()
+    channel = await layer.new_channel()
+    await layer.group_add(live.ALL_GROUP, channel)
+    callbacks: list[int] = []
+    with _outbox_on_this_loop(layer):
+
+        def one_transaction() -> None:
+            with transaction.atomic():
+                live.publish("test.event", {"n": 0})
+                live.publish_many([live.Event("test.event", {"n": n}) for n in range(1, 40)])
+                live.publish_many([])  # nothing to send: nothing registered
+                live.publish("test.event", {"n": 40})
+                callbacks.append(len(transaction.get_connection().run_on_commit))
+            connections.close_all()
+
+        await asyncio.to_thread(one_transaction)
+        received = [await asyncio.wait_for(layer.receive(channel), 2) for _ in range(41)]
+        assert await _nothing_more(layer, channel)
+    assert [m["payload"]["n"] for m in received] == list(range(41))
+    assert callbacks == [3]
+    assert len({m["sent_at"] for m in received[1:40]}) == 1
+
+
+async def _nothing_more(layer: InMemoryChannelLayer, channel: str) -> bool:
+    try:
+        await asyncio.wait_for(layer.receive(channel), 0.2)
+    except TimeoutError:
+        return True
+    return False
+
+
 async def test_channel_layer_fan_out_survives_a_full_console_queue(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -16,10 +16,9 @@ from safecity.cameras.camera_cache import CameraInfo
 from safecity.cameras.matching import Match, ReadPlate
 from safecity.cameras.models import Hit, PlateRead
 from safecity.cameras.rows import HIT_COLUMNS, READ_COLUMNS, Db, read_row
+from safecity.cameras.selectors import HITS
 from safecity.core import live
 from safecity.core.bulk_insert import insert_rows_returning_ids
-
-HIT_CAPABILITY = "cameras.view_hits"
 
 
 @dataclass(slots=True)
@@ -199,6 +198,7 @@ def store_hits(
             strict=True,
         ):
             hit_ids[i] = pk
+    events: list[live.Event] = []
     for i, (read, read_id, match, prior) in enumerate(planned):
         shown = read.plate.display or read.raw
         answers.append(
@@ -216,24 +216,27 @@ def store_hits(
             }
         )
         if prior is None:
-            live.publish(
-                "camera.hit",
-                hit_payload(
-                    hit_id=hit_ids[i],
-                    read_id=read_id,
-                    camera=read.camera,
-                    ts=read.ts,
-                    plate=shown,
-                    raw=read.raw,
-                    match=match,
-                    vehicle_type=read.vehicle_type,
-                    color=read.color,
-                    direction=read.direction,
-                ),
-                unit_path=_hit_audience(read.camera, match),
-                classification=match.entry.classification,
-                capability=HIT_CAPABILITY,
+            events.append(
+                live.Event(
+                    "camera.hit",
+                    hit_payload(
+                        hit_id=hit_ids[i],
+                        read_id=read_id,
+                        camera=read.camera,
+                        ts=read.ts,
+                        plate=shown,
+                        raw=read.raw,
+                        match=match,
+                        vehicle_type=read.vehicle_type,
+                        color=read.color,
+                        direction=read.direction,
+                    ),
+                    unit_path=_hit_audience(read.camera, match),
+                    classification=match.entry.classification,
+                    capability=HITS,
+                )
             )
+    live.publish_many(events)
 
 
 def _hit_audience(camera: CameraInfo, match: Match) -> list[int]:

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from safecity.accounts.access import has_capability
 from safecity.cameras.models import Hit, Watchlist, WatchlistEntry
+from safecity.cameras.selectors import HITS
 
 register = template.Library()
 
-HITS = "cameras.view_hits"
 # Hits still new when a console connects are shown if they are this recent; older ones wait
 # on the hits page (a console opened in the morning must not ring for last night's).
 RECENT_MINUTES = 30
