@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from safecity.accounts.models import Unit, User
 from safecity.core.models import AuditEntry
+from safecity.core.periodic import DAY_S, Every
 from safecity.dispatch import timers
 from safecity.dispatch.models import Assignment, OverdueMark, PatrolUnit, UnitStatus
 from safecity.dispatch.selectors import running_timers, thresholds
@@ -152,7 +153,7 @@ def test_the_ticker_sweeps_report_media_once_a_day(monkeypatch: pytest.MonkeyPat
         if len(ticks) == 3:
             stop.set()
 
-    monkeypatch.setattr(media, "_swept", {"at": 0.0})
+    monkeypatch.setattr(media, "sweep_turn", Every(DAY_S))
     monkeypatch.setattr(media, "media_orphans_sweep", lambda: sweeps.append(1) or 0)
     monkeypatch.setattr(timers, "camera_housekeeping", tick)
 

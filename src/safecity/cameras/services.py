@@ -27,6 +27,7 @@ from safecity.cameras.models import (
     PlateReadIndex,
     WatchlistEntry,
 )
+from safecity.cameras.selectors import HITS
 from safecity.cameras.services_watchlists import (
     acting_officer,
     entries_add_many,
@@ -40,6 +41,7 @@ from safecity.cameras.services_watchlists import (
 from safecity.core import audit, live
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.media_sweep import orphans_sweep
+from safecity.core.periodic import DAY_S, Every
 from safecity.core.text import clean
 
 __all__ = [
@@ -246,25 +248,21 @@ def read_image_set(*, read: PlateRead, content: bytes, content_type: str) -> dic
             },
             unit_path=hit.unit.ancestor_ids,
             classification=hit.classification,
-            capability="cameras.view_hits",
+            capability=HITS,
         )
     return {"read_id": read.pk, "size": len(content), "content_type": content_type}
 
 
-_housekeeping = {"purged_at": 0.0}
-PURGE_EVERY_S = 24 * 3600.0
+# Once a day per process: the purge of old reads and of unnamed snapshots.
+purge_turn = Every(DAY_S)
 
 
 def camera_housekeeping(*, now: datetime | None = None) -> None:
     """The cameras' clockwork, run on every tick of the dispatch timers' ticker (in the server
     process and in ``safecity dispatch timers``): the offline sweep every tick; once a day per
-    process, the purge of old reads and of snapshots that no read names."""
-    import time
-
+    process (``purge_turn``), the purge of old reads and of snapshots that no read names."""
     camera_offline_sweep(now=now)
-    clock = time.monotonic()
-    if clock - _housekeeping["purged_at"] >= PURGE_EVERY_S or not _housekeeping["purged_at"]:
-        _housekeeping["purged_at"] = clock
+    if purge_turn.due():
         reads_purge(now=now)
         snapshot_orphans_sweep(now=now)
 

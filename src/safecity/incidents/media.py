@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import time
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from safecity.core import audit
 from safecity.core.errors import InvalidInput
 from safecity.core.media_sweep import orphans_sweep
+from safecity.core.periodic import DAY_S, Every
 from safecity.incidents.models import Report, ReportMedia
 
 MAX_PHOTOS = 5
@@ -143,8 +143,8 @@ def media_file(media: ReportMedia, *, public: bool) -> Path:
     return Path(settings.MEDIA_ROOT) / path
 
 
-SWEEP_EVERY_S = 24 * 3600.0
-_swept = {"at": 0.0}
+# Once a day per process.
+sweep_turn = Every(DAY_S)
 
 
 def _named(names: list[str]) -> set[str]:
@@ -159,9 +159,7 @@ def media_orphans_sweep(*, now: datetime | None = None) -> int:
 
 
 def media_housekeeping() -> None:
-    """Once a day per process (on the dispatch timers' ticker): ``media_orphans_sweep``."""
-    clock = time.monotonic()
-    if _swept["at"] and clock - _swept["at"] < SWEEP_EVERY_S:
-        return
-    _swept["at"] = clock
-    media_orphans_sweep()
+    """Once a day per process (on the dispatch timers' ticker, ``sweep_turn``):
+    ``media_orphans_sweep``."""
+    if sweep_turn.due():
+        media_orphans_sweep()
