@@ -15,7 +15,7 @@ from django.db import DatabaseError
 
 from safecity.accounts.models import Unit
 from safecity.core.models import AuditEntry
-from safecity.records import imports, selectors
+from safecity.records import import_apply, imports, selectors
 from safecity.records.imports import Progress, import_file, import_rows, write_rejects
 from safecity.records.models import Case, Link, Person, Phone, Role, SourceRecord, Vehicle
 from safecity.records.search import run
@@ -249,7 +249,7 @@ def test_it_loses_no_good_row_when_the_database_refuses_one_in_a_batch(
     """GIVEN a batch of three rows of which the database refuses the middle one (here: its
     phone link fails) WHEN it is imported THEN the batch is undone whole and its rows retried
     one by one: two persons go in, the third is rejected, and nothing of it remains."""
-    real = imports._phone_links
+    real = import_apply._phone_links
 
     def refuse(ctx: Any, pairs: Any, role: str) -> None:
         pairs = list(pairs)
@@ -257,7 +257,7 @@ def test_it_loses_no_good_row_when_the_database_refuses_one_in_a_batch(
             raise DatabaseError("refused")
         real(ctx, pairs, role)
 
-    monkeypatch.setattr(imports, "_phone_links", refuse)
+    monkeypatch.setattr(import_apply, "_phone_links", refuse)
     rows = [
         (2, {"full_name": "Nguyễn Văn An", "phone": "0901234567"}),
         (3, {"full_name": "Lê Văn Lỗi", "phone": "0909999999"}),
