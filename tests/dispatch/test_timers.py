@@ -18,8 +18,8 @@ from safecity.core.models import AuditEntry
 from safecity.core.periodic import DAY_S, Every
 from safecity.dispatch import timers
 from safecity.dispatch.models import Assignment, OverdueMark, PatrolUnit, UnitStatus
-from safecity.dispatch.selectors import running_timers, thresholds
 from safecity.dispatch.services import assign_units, assignment_release, unit_set_status
+from safecity.dispatch.timer_reads import running_timers, thresholds
 from safecity.dispatch.timers import check_timers
 from safecity.incidents import media
 from safecity.incidents.models import Incident

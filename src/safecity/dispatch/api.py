@@ -23,7 +23,7 @@ from safecity.accounts.auth import DEVICE_OR_USER_AUTH
 from safecity.core import audit
 from safecity.core.api import ERROR_RESPONSES
 from safecity.core.errors import Forbidden
-from safecity.dispatch import positions, selectors, services
+from safecity.dispatch import positions, selectors, services, timer_reads
 from safecity.dispatch.models import Assignment, PatrolUnit
 from safecity.dispatch.schemas import (
     AssignIn,
@@ -265,4 +265,4 @@ def assignment_release(
 def timers(request: HttpRequest) -> dict[str, Any]:
     """Running timers of the incidents the caller may see, with the thresholds per priority,
     so the console counts them down between live events (amber, then red when overdue)."""
-    return selectors.timers_visible(_caller(request))
+    return timer_reads.timers_visible(_caller(request))

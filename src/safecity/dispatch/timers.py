@@ -22,7 +22,7 @@ from safecity.accounts.models import path_ids
 from safecity.cameras.services import camera_housekeeping
 from safecity.core import audit, live
 from safecity.dispatch.models import OverdueMark
-from safecity.dispatch.selectors import RunningTimer, running_timers
+from safecity.dispatch.timer_reads import RunningTimer, running_timers
 from safecity.incidents.media import media_housekeeping
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from safecity.accounts.decorators import officer_required
-from safecity.dispatch import selectors
+from safecity.dispatch import selectors, timer_reads
 from safecity.dispatch.models import OverdueMark, UnitKind, UnitStatus
 from safecity.geography.selectors import wards_of
 from safecity.incidents.models import Category, Incident, Priority
@@ -130,7 +130,7 @@ def console(request: HttpRequest) -> HttpResponse:
     data = {
         "incidents": [_incident_row(i, ward_names) for i in open_queue(user)[:QUEUE_LIMIT]],
         "units": selectors.units_board(user, limit=UNITS_LIMIT),
-        "timers": selectors.timers_visible(user),
+        "timers": timer_reads.timers_visible(user),
     }
     groups = [
         {"status": s.value, "label": s.label, "folded": s in BOARD_FOLDED} for s in BOARD_ORDER
