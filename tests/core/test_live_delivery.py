@@ -286,3 +286,27 @@ async def test_it_closes_the_console_when_the_officers_access_changes(minh: User
         await database_sync_to_async(access_changed)(user=minh, fields={"clearance"})
         closed = await communicator.receive_output(timeout=TIMEOUT)
         assert closed["type"] == "websocket.close"
+
+
+def test_an_events_text_is_the_json_a_console_parses() -> None:
+    """``event_text`` writes what ``json.dumps(default=str)`` wrote, read back the same:
+    times and decimals as ``str`` writes them, ids as keys become text, Vietnamese kept."""
+    import json
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    message = {
+        "event": "camera.hit",
+        "payload": {
+            "ts": datetime(2026, 11, 30, 3, 5, 9, 123000, tzinfo=UTC),
+            "score": 0.9,
+            "amount": Decimal("1.50"),
+            "counts": {7: 2},
+            "entry": {"reason": "Trình báo mất xe", "image_url": None, "ids": [1, 2]},
+        },
+        "sent_at": "2026-11-30T03:05:09+00:00",
+    }
+    text = live.event_text(message)
+    assert '": ' not in text and ', "' not in text  # compact
+    assert json.loads(text) == json.loads(json.dumps(message, default=str))
+    assert json.loads(text)["payload"]["ts"] == "2026-11-30 03:05:09.123000+00:00"
