@@ -193,4 +193,38 @@ def test_the_one_edit_filter_counts_entries_and_forgets_removed_ones() -> None:
     assert one_edit_hits("51F12346") == set()
     assert one_edit_hits("51F12398") == {2}  # its head is still counted for entry 2
     index._remove(2)
-    assert index.heads == index.tails == index.ends == index.near == {}
+    assert index.heads == index.tails == index.ends == index.fronts == index.near == {}
+
+
+def test_the_one_edit_filter_lets_through_every_read_one_edit_away() -> None:
+    """Every single substitution, deletion and insertion, at every position, of one-edit
+    entries of each plate length (7 to 10): the cheap test in front of the deletion
+    neighbourhood (``WatchlistIndex._near_variants``) must let each through, and the index
+    must then find the entry."""
+    from datetime import UTC, datetime, timedelta
+
+    from safecity.cameras.matching import WatchlistIndex
+
+    now = datetime.now(UTC)
+    keys = ["51F1234", "51F12345", "59X112345", "29MD112345"]
+    for entry_id, key in enumerate(keys, 1):
+        index = WatchlistIndex()
+        index._put(_entry(entry_id, key, one_edit=True, since=now - timedelta(days=1)))
+        edits = set()
+        for i in range(len(key) + 1):
+            for ch in "7K":
+                edits.add(key[:i] + ch + key[i:])  # inserted
+                if i < len(key):
+                    edits.add(key[:i] + ch + key[i + 1 :])  # substituted
+            if i < len(key):
+                edits.add(key[:i] + key[i + 1 :])  # deleted
+        edits.discard(key)
+        assert len(edits) > 4 * len(key)
+        for text in edits:
+            alike = read_plate(text).alike
+            assert index._near_variants(alike), (key, text)
+            found = index.match(read_plate(text), None, [], now)
+            assert [m.entry.id for m in found] == [entry_id], (key, text)
+        # Reads two edits away (the last two characters changed) are not let through.
+        far = key[:-2] + "77" if key[-2:] != "77" else key[:-2] + "44"
+        assert index.match(read_plate(far), None, [], now) == []
