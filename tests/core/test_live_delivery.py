@@ -310,3 +310,6 @@ def test_an_events_text_is_the_json_a_console_parses() -> None:
     assert '": ' not in text and ', "' not in text  # compact
     assert json.loads(text) == json.loads(json.dumps(message, default=str))
     assert json.loads(text)["payload"]["ts"] == "2026-11-30 03:05:09.123000+00:00"
+    # An integer past 64 bits, which orjson refuses, is still written.
+    big = {"event": "x", "payload": {"n": 2**70}, "sent_at": ""}
+    assert json.loads(live.event_text(big)) == big
