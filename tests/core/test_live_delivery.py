@@ -292,8 +292,14 @@ def test_an_events_text_is_the_json_a_console_parses() -> None:
     """``event_text`` writes what ``json.dumps(default=str)`` wrote, read back the same:
     times and decimals as ``str`` writes them, ids as keys become text, Vietnamese kept."""
     import json
+    from dataclasses import dataclass
     from datetime import UTC, datetime
     from decimal import Decimal
+
+    @dataclass
+    class Place:
+        lat: float
+        lon: float
 
     message = {
         "event": "camera.hit",
@@ -302,6 +308,7 @@ def test_an_events_text_is_the_json_a_console_parses() -> None:
             "score": 0.9,
             "amount": Decimal("1.50"),
             "counts": {7: 2},
+            "place": Place(10.77, 106.7),
             "entry": {"reason": "Trình báo mất xe", "image_url": None, "ids": [1, 2]},
         },
         "sent_at": "2026-11-30T03:05:09+00:00",
@@ -310,6 +317,7 @@ def test_an_events_text_is_the_json_a_console_parses() -> None:
     assert '": ' not in text and ', "' not in text  # compact
     assert json.loads(text) == json.loads(json.dumps(message, default=str))
     assert json.loads(text)["payload"]["ts"] == "2026-11-30 03:05:09.123000+00:00"
+    assert json.loads(text)["payload"]["place"].endswith("Place(lat=10.77, lon=106.7)")
     # An integer past 64 bits, which orjson refuses, is still written.
     big = {"event": "x", "payload": {"n": 2**70}, "sent_at": ""}
     assert json.loads(live.event_text(big)) == big

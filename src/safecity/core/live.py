@@ -155,9 +155,11 @@ class Event(NamedTuple):
     capability: str | None = None
 
 
-# Times and anything else JSON has no type for are written as ``str`` writes them, as
-# ``json.dumps(default=str)`` did; keys that are not text (an id) become text.
-_TEXT_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+# Times, dataclasses and anything else JSON has no type for are written as ``str`` writes
+# them, as ``json.dumps(default=str)`` did; keys that are not text (an id) become text.
+_TEXT_OPTIONS = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
 
 
 def event_text(message: dict[str, Any]) -> str:
