@@ -8,7 +8,8 @@ told who has it. The partial unique index on open assignments backs this in the 
 The incident follows its units: dispatched on the first assignment, on scene with the first
 unit there, back to acknowledged when the last unit leaves without resolving it.
 
-Positions are in ``dispatch.positions``; status timers in ``dispatch.timers``.
+Positions are in ``dispatch.positions``; status timers in ``dispatch.timers``; the live events
+these changes send in ``dispatch.events``.
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from safecity.accounts.models import Unit, User, path_ids
-from safecity.core import audit, live
+from safecity.accounts.models import Unit, User
+from safecity.core import audit
 from safecity.core.errors import Conflict, InvalidInput
 from safecity.core.text import clean
+from safecity.dispatch.events import publish_assignment, publish_unit
 from safecity.dispatch.models import (
     ASSIGNED_STATUSES,
     Assignment,
@@ -33,11 +35,10 @@ from safecity.dispatch.models import (
     UnitStatus,
     UnitStatusChange,
 )
-from safecity.dispatch.selectors import allowed_next, assignment_row, unit_row
+from safecity.dispatch.selectors import allowed_next
 from safecity.incidents import services as incidents
 from safecity.incidents.models import Incident
 
-DISPATCH = "accounts.dispatch_units"
 MAX_UNITS_PER_ASSIGNMENT = 20
 
 
@@ -72,43 +73,6 @@ def transition_forbidden(current: str, wanted: str) -> TransitionForbidden:
 def _user(actor: Any) -> User | None:
     """The officer behind an action, for foreign keys (a device key is no user)."""
     return actor if isinstance(actor, User) else None
-
-
-# --- Live events ------------------------------------------------------------------------------
-
-
-def publish_unit(unit: PatrolUnit, *, event: str = "unit.updated", extra_path: str = "") -> None:
-    """Tell the consoles of the unit's station (and of the incident it works, when another
-    station owns that) that the unit changed."""
-    live.publish(event, unit_row(unit), unit_path=path_ids(unit.station.path, extra_path))
-
-
-def _member_ids(unit: PatrolUnit) -> list[int]:
-    return list(unit.members.values_list("id", flat=True))
-
-
-def publish_assignment(
-    event: str, assignment: Assignment, unit: PatrolUnit, incident: Incident
-) -> None:
-    """Dispatchers who see the unit or the incident get the assignment; of the patrol
-    officers, only the unit's own members do (on their phones)."""
-    payload = assignment_row(assignment, unit=unit, incident=incident)
-    live.publish(
-        event,
-        payload,
-        unit_path=path_ids(unit.station.path, incident.unit.path),
-        classification=incident.classification,
-        capability=DISPATCH,
-    )
-    members = _member_ids(unit)
-    if members:
-        live.publish(
-            event,
-            payload,
-            unit_path=[],
-            user_ids=members,
-            classification=incident.classification,
-        )
 
 
 # --- Units ------------------------------------------------------------------------------------
