@@ -225,6 +225,6 @@ def test_the_one_edit_filter_lets_through_every_read_one_edit_away() -> None:
             assert index._near_variants(alike), (key, text)
             found = index.match(read_plate(text), None, [], now)
             assert [m.entry.id for m in found] == [entry_id], (key, text)
-        # Reads two edits away (the last two characters changed) are not let through.
+        # A read two edits away (the last two characters changed) matches nothing.
         far = key[:-2] + "77" if key[-2:] != "77" else key[:-2] + "44"
         assert index.match(read_plate(far), None, [], now) == []
