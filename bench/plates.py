@@ -449,12 +449,14 @@ def empty_reads() -> None:
     measured apart, see the README)."""
     from django.db import connection
 
-    from safecity.cameras.models import Hit, PlateRead, PlateReadIndex
+    from safecity.cameras.models import Hit, PlateRead
+    from safecity.core.sqlite.base import clear_side_files
 
     with connection.cursor() as cursor:
-        for model in (Hit, PlateReadIndex, PlateRead):
+        for model in (Hit, PlateRead):
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
         cursor.execute("VACUUM")
+    clear_side_files(connection.settings_dict)  # the plate index's own file
 
 
 # --- (e): the naive baseline --------------------------------------------------------------------

@@ -5,11 +5,14 @@ PostgreSQL the reads table keeps its own indexes and the queries ask it directly
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -18,6 +21,7 @@ from safecity.cameras import plate_index
 from safecity.cameras.models import Camera, PlateRead, PlateReadIndex
 from safecity.cameras.selectors import trace
 from safecity.cameras.services import reads_ingest, reads_purge
+from safecity.core.sqlite.base import side_path
 from tests.cameras.conftest import read
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -107,12 +111,22 @@ def test_the_merge_indexes_the_reads_past_the_watermark_in_id_order_a_chunk_at_a
 
 
 @on_sqlite
-def test_the_reads_table_has_no_plate_or_camera_index_on_sqlite() -> None:
+def test_the_reads_table_has_no_plate_or_camera_index_and_the_index_is_a_file_of_its_own() -> None:
     with connection.cursor() as cursor:
         reads = connection.introspection.get_constraints(cursor, PlateRead._meta.db_table)
-        index = connection.introspection.get_constraints(cursor, PlateReadIndex._meta.db_table)
+        cursor.execute("PRAGMA database_list")
+        files = {name: path for _seq, name, path in cursor.fetchall()}
+        cursor.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+        in_database = {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"PRAGMA plates.index_list({PlateReadIndex._meta.db_table})")
+        indexes = [row[1] for row in cursor.fetchall()]
+        indexed = []
+        for name in indexes:
+            cursor.execute(f"PRAGMA plates.index_info({name})")
+            indexed.append([row[2] for row in cursor.fetchall()])
     assert [c["columns"] for c in reads.values() if c["index"] and not c["primary_key"]] == []
-    indexed = [c["columns"] for c in index.values() if c["index"]]
+    assert PlateReadIndex._meta.db_table not in in_database
+    assert Path(files["plates"]).name == Path(files["main"]).stem + ".plates.sqlite3"
     assert ["plate_key", "ts"] in indexed
     assert ["camera_id", "ts"] in indexed
 
@@ -282,3 +296,93 @@ def test_the_purge_takes_the_index_rows_of_the_reads_it_deletes(
     if plate_index.in_use():
         assert _indexed() == kept
     assert PlateReadIndex.objects.exclude(pk__in=[pk for pk, _key in kept]).count() == 0
+
+
+# --- The index's own file (SQLite) --------------------------------------------------------------
+
+
+def _side() -> Path:
+    path = side_path(connection.settings_dict, plate_index.SCHEMA)
+    assert path is not None
+    return path
+
+
+@on_sqlite
+def test_storing_and_finding_reads_never_wait_for_the_index_s_writer(camera: Camera) -> None:
+    _ingest(camera, ["51F-123.45"], hours_ago=2)
+    plate_index.merge_all()
+    done: list[str] = []
+
+    def store_and_find() -> None:
+        try:
+            _ingest(camera, ["51F-123.45", "30A-999.88"])
+            done.append("stored")
+            done.append(f"found {len(_traced('51F12345'))}")
+        finally:
+            connections.close_all()
+
+    # Another process holds the index file's write lock (a merge that takes its time).
+    holder = sqlite3.connect(_side(), isolation_level=None, timeout=1)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("DELETE FROM cameras_platereadindex")
+        worker = threading.Thread(target=store_and_find)
+        worker.start()
+        worker.join(10)  # the database's busy timeout is 20 s: a wait would show
+        finished = not worker.is_alive()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    worker.join(30)
+
+    assert finished
+    assert done == ["stored", "found 2"]
+    assert plate_index.merge_all() == 2
+
+
+@on_sqlite
+def test_an_index_file_left_by_another_database_is_emptied_when_a_connection_opens(
+    camera: Camera,
+) -> None:
+    _ingest(camera, ["51F-123.45", "30A-999.88"])
+    plate_index.merge_all()
+    assert len(_indexed()) == 2
+    with sqlite3.connect(_side(), isolation_level=None) as other:
+        other.execute("UPDATE safecity_side_file SET token = token + 1")  # as a stale file's
+    connection.close()
+
+    assert PlateReadIndex.objects.count() == 0  # the new connection checked the file
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA main.application_id")
+        token = cursor.fetchone()[0]
+        cursor.execute("SELECT token FROM plates.safecity_side_file")
+        assert cursor.fetchall() == [(token,)]
+    assert token != 0
+    assert plate_index.merge_all() == 2
+    assert len(_traced("51F12345")) == 1
+
+
+@on_sqlite
+def test_an_index_ahead_of_the_reads_table_is_rebuilt_by_the_next_merge(camera: Camera) -> None:
+    _ingest(camera, ["51F-123.45", "30A-999.88"])
+    plate_index.merge_all()
+    with sqlite3.connect(_side(), isolation_level=None) as other:  # as after a restore
+        other.execute(
+            "INSERT INTO cameras_platereadindex (id, plate_key, ts, camera_id) "
+            "VALUES (1000000000, '51F12345', '2026-01-01 00:00:00', 0)"
+        )
+    assert plate_index.pending() == 0  # the watermark hides the reads after a restore
+
+    assert plate_index.merge_all() == 2
+    assert [key for _pk, key in _indexed()] == ["51F12345", "30A99988"]
+
+
+@on_sqlite
+def test_flushing_the_database_empties_the_index_file(camera: Camera) -> None:
+    _ingest(camera, ["51F-123.45"])
+    plate_index.merge_all()
+    assert PlateReadIndex.objects.count() == 1
+
+    call_command("flush", interactive=False, verbosity=0)
+
+    assert PlateReadIndex.objects.count() == 0

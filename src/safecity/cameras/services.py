@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from safecity.accounts.models import DeviceKey, Unit
+from safecity.cameras import plate_index
 from safecity.cameras.camera_cache import camera_cache, device_speaks_for
 from safecity.cameras.ingest import IngestResult, reads_ingest
 from safecity.cameras.models import (
@@ -24,7 +25,6 @@ from safecity.cameras.models import (
     Camera,
     Hit,
     PlateRead,
-    PlateReadIndex,
     WatchlistEntry,
 )
 from safecity.cameras.selectors import HITS
@@ -410,7 +410,6 @@ def reads_purge(*, days: int | None = None, now: datetime | None = None) -> int:
     cutoff = now - timedelta(days=keep)
     quote = connection.ops.quote_name
     reads, hits = quote(PlateRead._meta.db_table), quote(Hit._meta.db_table)
-    index = quote(PlateReadIndex._meta.db_table)
     total = 0
     after = 0
     while True:
@@ -435,12 +434,8 @@ def reads_purge(*, days: int | None = None, now: datetime | None = None) -> int:
                     ids,
                 )
                 total += cursor.rowcount
-                # The plate index's rows of the deleted reads (SQLite; empty on PostgreSQL).
-                cursor.execute(
-                    f"DELETE FROM {index} WHERE id IN ({marks}) AND NOT EXISTS "  # noqa: S608
-                    f"(SELECT 1 FROM {reads} WHERE {reads}.id = {index}.id)",
-                    ids,
-                )
+                # The plate index's rows of the deleted reads (SQLite: in its own file).
+                transaction.on_commit(partial(plate_index.forget, ids))
                 images = [image for pk, image in old if image and pk not in kept]
                 transaction.on_commit(partial(_delete_files, images))
         if len(old) < len(rows) or len(rows) < PURGE_BATCH:

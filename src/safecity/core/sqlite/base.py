@@ -10,18 +10,33 @@ processes (the worker, management commands).
 
 Its cursors also remember the conversion of a query's ``%s`` placeholders to SQLite's ``?``
 (``CursorWrapper``).
+
+Side files (``SideFile``): derived data an app keeps in a file of its own beside the database
+("safecity.sqlite3" → "safecity.plates.sqlite3"), so that writing it never holds the
+database's write lock. Every connection attaches each side file read-only, under its schema
+name: queries read its tables by their plain names, in the same statement as the database's
+own (SQLite finds a name in the main database first, then in attached ones), and a write
+transaction on the database (``BEGIN IMMEDIATE`` locks every database attached for writing)
+never waits for the side file's writer. Only ``side_writer`` writes it. A side file belongs to
+one database: the database carries a random token (its header's ``application_id``) and so
+does each side file; a side file with another token (the database was recreated) is emptied
+when a connection opens. Flushing the database empties its side files too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import secrets
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, operations
 from django.db.backends.sqlite3.base import FORMAT_QMARK_REGEX, SQLiteCursorWrapper
 
 _locks: dict[str, threading.Lock] = {}
@@ -103,8 +118,161 @@ class CursorWrapper(SQLiteCursorWrapper):
         return super().convert_query(query, param_names=param_names)
 
 
+# --- Side files ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SideFile:
+    """Derived data kept in a file beside the database (see the module's docstring)."""
+
+    schema: str  # attached under this name; also the file's infix: "safecity.plates.sqlite3"
+    create: tuple[str, ...]  # statements making its tables and indexes (IF NOT EXISTS)
+    clear: tuple[str, ...]  # statements emptying them
+
+
+_side_files: dict[str, SideFile] = {}
+_META = "safecity_side_file"
+
+
+def register_side_file(side: SideFile) -> None:
+    """Attach ``side`` to every connection opened from now on (call from an app's ``ready``)."""
+    _side_files[side.schema] = side
+
+
+def _database_file(settings_dict: dict[str, Any]) -> Path | None:
+    """The database's file; ``None`` for a database in memory (which keeps no side files)."""
+    name = str(settings_dict["NAME"])
+    if not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    return Path(name.removeprefix("file:").split("?", 1)[0])
+
+
+def side_path(settings_dict: dict[str, Any], schema: str) -> Path | None:
+    """The side file ``schema`` of the database of ``settings_dict`` ("safecity.sqlite3" →
+    "safecity.plates.sqlite3"); ``None`` for a database in memory."""
+    path = _database_file(settings_dict)
+    if path is None:
+        return None
+    return path.with_name(f"{path.stem}.{schema}{path.suffix or '.sqlite3'}")
+
+
+def side_in_use(connection: Any, schema: str) -> bool:
+    """Whether ``connection`` is a SQLite connection with the side file ``schema`` attached."""
+    return (
+        connection.vendor == "sqlite"
+        and schema in _side_files
+        and _database_file(connection.settings_dict) is not None
+    )
+
+
+def _timeout(settings_dict: dict[str, Any]) -> float:
+    return float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
+
+
+def _open_side(path: Path, timeout: float) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def _make_side(path: Path, side: SideFile, token: int, timeout: float) -> None:
+    """Create ``side``'s tables in ``path`` if missing, and empty them if the file holds
+    another database's token; then mark it as the database's (``token``)."""
+    with contextlib.closing(_open_side(path, timeout)) as db, write_lock(path):
+        db.execute(f"CREATE TABLE IF NOT EXISTS {_META} (token INTEGER NOT NULL)")
+        for statement in side.create:
+            db.execute(statement)
+        row = db.execute(f"SELECT token FROM {_META}").fetchone()  # noqa: S608
+        if row is None or row[0] != token:
+            db.execute("BEGIN IMMEDIATE")
+            for statement in side.clear:
+                db.execute(statement)
+            db.execute(f"DELETE FROM {_META}")  # noqa: S608
+            db.execute(f"INSERT INTO {_META} (token) VALUES (?)", [token])  # noqa: S608
+            db.execute("COMMIT")
+
+
+def _database_token(conn: sqlite3.Connection) -> int:
+    """The database's token (its header's ``application_id``), made on first use."""
+    token = int(conn.execute("PRAGMA main.application_id").fetchone()[0])
+    if token == 0:
+        conn.execute(f"PRAGMA main.application_id = {secrets.randbelow(2**31 - 2) + 1}")
+        token = int(conn.execute("PRAGMA main.application_id").fetchone()[0])
+    return token
+
+
+def _attach_side_files(conn: sqlite3.Connection, settings_dict: dict[str, Any]) -> None:
+    if not _side_files or _database_file(settings_dict) is None:
+        return
+    token = _database_token(conn)
+    for side in _side_files.values():
+        path = side_path(settings_dict, side.schema)
+        if path is None:
+            continue
+        current = None
+        if path.exists():
+            with contextlib.suppress(sqlite3.Error):  # no such table: made below
+                probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+                with contextlib.closing(probe):
+                    current = probe.execute(f"SELECT token FROM {_META}").fetchone()  # noqa: S608
+        if current is None or current[0] != token:
+            _make_side(path, side, token, _timeout(settings_dict))
+        conn.execute("ATTACH DATABASE ? AS " + side.schema, [f"file:{path}?mode=ro"])
+
+
+def clear_side_files(settings_dict: dict[str, Any]) -> None:
+    """Empty every side file of the database of ``settings_dict``."""
+    for side in _side_files.values():
+        path = side_path(settings_dict, side.schema)
+        if path is None or not path.exists():
+            continue
+        with side_writer(settings_dict, side.schema) as db:
+            db.execute("BEGIN IMMEDIATE")
+            for statement in side.clear:
+                db.execute(statement)
+            db.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def side_writer(settings_dict: dict[str, Any], schema: str) -> Iterator[sqlite3.Connection]:
+    """A connection that writes the side file ``schema`` (its main database), with the
+    database attached read-only as ``db``; autocommit. Holds this process's write turn on the
+    side file (not the database's) while open."""
+    name, path = _database_file(settings_dict), side_path(settings_dict, schema)
+    if name is None or path is None:
+        raise OperationalError(f"no side file {schema!r} for a database in memory")
+    timeout = _timeout(settings_dict)
+    lock = write_lock(path)
+    if not lock.acquire(timeout=timeout):
+        raise OperationalError(f"{path.name} is locked: no write turn within {timeout:g} s")
+    try:
+        with contextlib.closing(_open_side(path, timeout)) as db:
+            db.execute("ATTACH DATABASE ? AS db", [f"file:{name}?mode=ro"])
+            yield db
+    finally:
+        lock.release()
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def execute_sql_flush(self, sql_list: Iterable[str]) -> None:
+        """Flushing the database (``manage.py flush``, the tests between cases) empties its
+        side files as well."""
+        super().execute_sql_flush(sql_list)
+        clear_side_files(self.connection.settings_dict)
+
+
+# --- The backend ----------------------------------------------------------------------------------
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
     _holds_write_lock = False
+
+    def get_new_connection(self, conn_params: Any) -> Any:
+        conn = super().get_new_connection(conn_params)
+        _attach_side_files(conn, self.settings_dict)
+        return conn
 
     def create_cursor(self, name: Any = None) -> Any:
         return self.connection.cursor(factory=CursorWrapper)
