@@ -248,6 +248,10 @@ def side_writer(settings_dict: dict[str, Any], schema: str) -> Iterator[sqlite3.
         raise OperationalError(f"{path.name} is locked: no write turn within {timeout:g} s")
     try:
         with contextlib.closing(_open_side(path, timeout)) as db:
+            # The tables, should the file have gone since the connections opened (no token:
+            # the next connection to open checks it and takes it as the database's).
+            for statement in _side_files[schema].create:
+                db.execute(statement)
             db.execute("ATTACH DATABASE ? AS db", [f"file:{name}?mode=ro"])
             yield db
     finally:
