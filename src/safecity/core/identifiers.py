@@ -308,14 +308,18 @@ def _shown(series: str) -> str:
     return _SHOWN_WITH_D_STROKE.get(series[:2], series[:2]) + series[2:]
 
 
+# A named tuple made by ``tuple.__new__`` (one C call) rather than by its own ``__new__`` (a
+# Python function): a camera feed builds one per read.
+_new_plate = tuple.__new__
+
+
 def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
-    # Positional arguments: a camera feed builds one per read.
     if shape == "temporary":
         number = key[3:]
-        return Plate(
+        return _new_plate(Plate, (
             key, f"T{key[1:3]}-{_grouped(number)}", PlateKind.TEMPORARY, int(key[1:3]), "T",
             number, substitutions,
-        )  # fmt: skip
+        ))  # fmt: skip
     locality = int(key[:2])
     if locality < 10:
         return None  # locality codes run from 10 upward (*unconfirmed* upper bound: 99)
@@ -344,7 +348,7 @@ def _reading(key: str, shape: str, substitutions: int) -> Plate | None:
         series, number = key[2:5], key[5:]
         kind = PlateKind.SPECIAL if series[:2] in SPECIAL_SERIES else PlateKind.MOTORBIKE
         display = f"{key[:2]}-{_shown(series)} {_grouped(number)}"
-    return Plate(key, display, kind, locality, series, number, substitutions)
+    return _new_plate(Plate, (key, display, kind, locality, series, number, substitutions))
 
 
 def plate_readings(text: str) -> list[Plate]:
