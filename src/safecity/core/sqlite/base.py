@@ -34,6 +34,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base, operations
@@ -142,9 +143,13 @@ def register_side_file(side: SideFile) -> None:
 def _database_file(settings_dict: dict[str, Any]) -> Path | None:
     """The database's file; ``None`` for a database in memory (which keeps no side files)."""
     name = str(settings_dict["NAME"])
-    if not name or name == ":memory:" or "mode=memory" in name:
+    if name.startswith("file:"):  # a URI: its path ends at the query
+        if "mode=memory" in name:
+            return None
+        return Path(unquote(name.removeprefix("file:").split("?", 1)[0]))
+    if not name or name == ":memory:":
         return None
-    return Path(name.removeprefix("file:").split("?", 1)[0])
+    return Path(name)
 
 
 def side_path(settings_dict: dict[str, Any], schema: str) -> Path | None:
@@ -167,6 +172,11 @@ def side_in_use(connection: Any, schema: str) -> bool:
 
 def _timeout(settings_dict: dict[str, Any]) -> float:
     return float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
+
+
+def _read_only(path: Path) -> str:
+    """A URI opening ``path`` read-only (its "?", "#" and "%" escaped)."""
+    return f"file:{quote(str(path))}?mode=ro"
 
 
 def _open_side(path: Path, timeout: float) -> sqlite3.Connection:
@@ -213,12 +223,12 @@ def _attach_side_files(conn: sqlite3.Connection, settings_dict: dict[str, Any]) 
         current = None
         if path.exists():
             with contextlib.suppress(sqlite3.Error):  # no such table: made below
-                probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+                probe = sqlite3.connect(_read_only(path), uri=True, timeout=5)
                 with contextlib.closing(probe):
                     current = probe.execute(f"SELECT token FROM {_META}").fetchone()  # noqa: S608
         if current is None or current[0] != token:
             _make_side(path, side, token, _timeout(settings_dict))
-        conn.execute("ATTACH DATABASE ? AS " + side.schema, [f"file:{path}?mode=ro"])
+        conn.execute("ATTACH DATABASE ? AS " + side.schema, [_read_only(path)])
 
 
 def clear_side_files(settings_dict: dict[str, Any]) -> None:
@@ -252,7 +262,7 @@ def side_writer(settings_dict: dict[str, Any], schema: str) -> Iterator[sqlite3.
             # the next connection to open checks it and takes it as the database's).
             for statement in _side_files[schema].create:
                 db.execute(statement)
-            db.execute("ATTACH DATABASE ? AS db", [f"file:{name}?mode=ro"])
+            db.execute("ATTACH DATABASE ? AS db", [_read_only(name)])
             yield db
     finally:
         lock.release()
