@@ -53,11 +53,15 @@ def write_lock(name: Any) -> threading.Lock:
         return lock
 
 
+def _timeout(settings_dict: dict[str, Any]) -> float:
+    return float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
+
+
 def _take_turn(settings_dict: dict[str, Any]) -> threading.Lock:
     """Wait for this process's write turn on the database of ``settings_dict`` (up to its
     ``timeout`` option, 20 s); the lock now held."""
     lock = write_lock(settings_dict["NAME"])
-    timeout = float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
+    timeout = _timeout(settings_dict)
     if not lock.acquire(timeout=timeout):
         raise OperationalError(
             f"database is locked: no write turn within {timeout:g} s in this process"
@@ -162,16 +166,13 @@ def side_path(settings_dict: dict[str, Any], schema: str) -> Path | None:
 
 
 def side_in_use(connection: Any, schema: str) -> bool:
-    """Whether ``connection`` is a SQLite connection with the side file ``schema`` attached."""
+    """Whether ``connection``'s database keeps the side file ``schema`` (SQLite in a file,
+    the side file registered): then every connection to it attaches the file."""
     return (
         connection.vendor == "sqlite"
         and schema in _side_files
         and _database_file(connection.settings_dict) is not None
     )
-
-
-def _timeout(settings_dict: dict[str, Any]) -> float:
-    return float(settings_dict.get("OPTIONS", {}).get("timeout", 20))
 
 
 def _read_only(path: Path) -> str:
@@ -220,15 +221,14 @@ def _attach_side_files(conn: sqlite3.Connection, settings_dict: dict[str, Any]) 
         path = side_path(settings_dict, side.schema)
         if path is None:
             continue
-        current = None
-        if path.exists():
-            with contextlib.suppress(sqlite3.Error):  # no such table: made below
-                probe = sqlite3.connect(_read_only(path), uri=True, timeout=5)
-                with contextlib.closing(probe):
-                    current = probe.execute(f"SELECT token FROM {_META}").fetchone()  # noqa: S608
-        if current is None or current[0] != token:
+        if not path.exists():
             _make_side(path, side, token, _timeout(settings_dict))
         conn.execute("ATTACH DATABASE ? AS " + side.schema, [_read_only(path)])
+        current = None
+        with contextlib.suppress(sqlite3.Error):  # no such table: made below
+            current = conn.execute(f"SELECT token FROM {side.schema}.{_META}").fetchone()  # noqa: S608
+        if current is None or current[0] != token:
+            _make_side(path, side, token, _timeout(settings_dict))
 
 
 def clear_side_files(settings_dict: dict[str, Any]) -> None:
