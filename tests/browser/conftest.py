@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.db import connections
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -57,6 +58,11 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+            # The test's own queries ran while Playwright's loop was running in this thread,
+            # on a connection Django keeps apart from the one pytest-django closes (asgiref's
+            # Local keeps it per context): left open, PostgreSQL refused to drop the test
+            # database at the end of the session ("accessed by other users").
+            connections.close_all()
 
 
 @pytest.fixture
