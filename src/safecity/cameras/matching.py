@@ -82,7 +82,7 @@ def read_plate(text: str) -> ReadPlate:
     best = plate_parse_key(raw)
     # ``tuple.__new__`` rather than the named tuple's own ``__new__`` (a Python function), and
     # the kind's text by ``str.__str__`` rather than the enum's ``value`` property: a camera
-    # feed reads a new plate in most reads, and these two took a fifth of its reading.
+    # feed reads a new plate in most reads, and these two took a tenth to a fifth of its reading.
     fields: tuple[Any, ...]
     if best is not None:
         fields = (
