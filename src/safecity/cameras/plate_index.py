@@ -66,7 +66,7 @@ CHUNK = 40_000
 # The side file ("safecity.plates.sqlite3", ``core.sqlite``) and its table: the model's, by
 # the same name (the database's own copy is dropped by migration 0004 on SQLite).
 SCHEMA = "plates"
-_INDEX = "cameras_platereadindex"
+_INDEX = PlateReadIndex._meta.db_table
 SIDE = SideFile(
     schema=SCHEMA,
     create=(

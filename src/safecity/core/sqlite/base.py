@@ -196,12 +196,20 @@ def _make_side(path: Path, side: SideFile, token: int, timeout: float) -> None:
             db.execute(statement)
         row = db.execute(f"SELECT token FROM {_META}").fetchone()  # noqa: S608
         if row is None or row[0] != token:
-            db.execute("BEGIN IMMEDIATE")
-            for statement in side.clear:
-                db.execute(statement)
-            db.execute(f"DELETE FROM {_META}")  # noqa: S608
-            db.execute(f"INSERT INTO {_META} (token) VALUES (?)", [token])  # noqa: S608
-            db.execute("COMMIT")
+            _empty(
+                db,
+                side,
+                f"DELETE FROM {_META}",  # noqa: S608
+                f"INSERT INTO {_META} (token) VALUES ({int(token)})",  # noqa: S608
+            )
+
+
+def _empty(db: sqlite3.Connection, side: SideFile, *then: str) -> None:
+    """Empty ``side``'s tables on ``db`` (its writer), and run ``then``, in one transaction."""
+    db.execute("BEGIN IMMEDIATE")
+    for statement in (*side.clear, *then):
+        db.execute(statement)
+    db.execute("COMMIT")
 
 
 def _database_token(conn: sqlite3.Connection) -> int:
@@ -238,10 +246,7 @@ def clear_side_files(settings_dict: dict[str, Any]) -> None:
         if path is None or not path.exists():
             continue
         with side_writer(settings_dict, side.schema) as db:
-            db.execute("BEGIN IMMEDIATE")
-            for statement in side.clear:
-                db.execute(statement)
-            db.execute("COMMIT")
+            _empty(db, side)
 
 
 @contextlib.contextmanager
